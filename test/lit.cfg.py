@@ -1,0 +1,58 @@
+# -*- Python -*-
+# lit configuration for lapa: tools, substitutions and the features that
+# gate tests on optional inputs.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LAPA"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".c", ".test", ".yaml"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lapa_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", ".so"))
+config.substitutions.append(("%lapa_src_root", config.lapa_src_root))
+config.substitutions.append(("%lapa_lib_dir", config.lapa_lib_dir))
+config.substitutions.append(("%shared_models", config.lapa_shared_models_dir))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.lapa_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst("mlir-opt", unresolved="ignore")]
+if config.lapa_enable_mlir:
+    tools += ["lapa-opt", "lapa-capi-test"]
+    config.available_features.add("mlir")
+# Optional tools are added when their folder exists, so that a partial build
+# can still run the tests of what it has.
+for optional in ["lapa-translate", "lapa-sim", "lapa-run"]:
+    if os.path.exists(os.path.join(config.lapa_tools_dir, optional)):
+        tools.append(optional)
+        config.available_features.add(optional)
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+if config.lapa_build_plugin:
+    config.available_features.add("plugin")
+
+if config.lapa_sanitizers:
+    config.available_features.add("sanitizers")
+    # Debian's mlir-opt is not instrumented, so it cannot load a plugin built
+    # with AddressSanitizer.
+    config.available_features.discard("plugin")
+
+# Tests that read the public model graphs need ../shared/models beside the
+# repository. Without it they are reported UNSUPPORTED, and this line says why.
+models_dir = config.lapa_shared_models_dir
+if os.path.isdir(models_dir):
+    config.available_features.add("shared-models")
+else:
+    lit_config.note(
+        "feature 'shared-models' is off: folder %s not found, so the tests on "
+        "public model graphs are skipped" % models_dir
+    )
