@@ -242,6 +242,18 @@ PredictorConfig PredictorConfig::defaults(Scheme scheme) {
   return config;
 }
 
+unsigned PredictorConfig::keptKeys(unsigned visible) const {
+  if (visible == 0)
+    return 0;
+  double exact = keepRatio * visible;
+  double kept = std::ceil(exact - 1e-9 * std::max(1.0, exact));
+  if (kept < 1.0)
+    return 1;
+  if (kept >= visible)
+    return visible;
+  return static_cast<unsigned>(kept);
+}
+
 std::string PredictorConfig::validate() const {
   std::ostringstream os;
   auto checkWidth = [&](std::string_view name, unsigned value, unsigned low,

@@ -122,6 +122,21 @@ TEST(PredictorConfig, EnergonRoundBitsRise) {
   EXPECT_NE(config.validate().find("query_bits = 16"), std::string::npos);
 }
 
+TEST(PredictorConfig, KeptKeysRounding) {
+  PredictorConfig config = PredictorConfig::defaults(Scheme::Lapa);
+  config.keepRatio = 0.1;
+  // 0.1 * 40 is 4.000000000000001 in binary floating point.
+  EXPECT_EQ(config.keptKeys(40), 4u);
+  EXPECT_EQ(config.keptKeys(41), 5u);
+  EXPECT_EQ(config.keptKeys(1), 1u);
+  EXPECT_EQ(config.keptKeys(0), 0u);
+  config.keepRatio = 0.25;
+  EXPECT_EQ(config.keptKeys(128), 32u);
+  EXPECT_EQ(config.keptKeys(7), 2u);
+  config.keepRatio = 1.0;
+  EXPECT_EQ(config.keptKeys(197), 197u);
+}
+
 TEST(PredictorConfig, SchemeNamesRoundTrip) {
   for (std::string_view name :
        {"lapa", "sofa", "fact", "sanger", "energon", "spatten", "oracle",

@@ -128,6 +128,13 @@ struct PredictorConfig {
   /// for its own parameters and the shared defaults for the rest.
   static PredictorConfig defaults(Scheme scheme);
 
+  /// Returns how many keys top-k selection keeps in a row with `visible`
+  /// visible keys: ceil(keepRatio * visible), at least 1 when a key is
+  /// visible and at most `visible`. A relative tolerance of 1e-9 absorbs
+  /// binary rounding, so 0.1 * 40 keeps 4 keys, not 5. Every component
+  /// (verifiers, prediction, simulator) uses this one rule.
+  unsigned keptKeys(unsigned visible) const;
+
   /// Checks every parameter against its valid range and against the scheme.
   /// Returns an empty string when the configuration is valid, else one
   /// sentence naming the parameter, its value, the limit and the fix.
