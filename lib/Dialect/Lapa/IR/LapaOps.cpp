@@ -1,0 +1,609 @@
+//===- LapaOps.cpp - Operations of the lapa dialect -----------------------===//
+//
+// Verifiers of the lapa operations. Each message names the operand, its
+// shape or type, the rule it breaks and what to change.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Dialect/Lapa/IR/LapaDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::lapa;
+namespace predict = ::lapa::predict;
+
+namespace {
+
+bool dimsMatch(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Checks that `type` has rank `rank`; `layout` names its dimensions.
+LogicalResult verifyRank(Operation *op, StringRef name, RankedTensorType type,
+                         int64_t rank, StringRef layout) {
+  if (type.getRank() == rank)
+    return success();
+  return op->emitOpError() << name << " must have rank " << rank << " "
+                           << layout << ", got rank " << type.getRank()
+                           << " (" << type << ")";
+}
+
+/// Checks dimension `dim` of `a` against dimension `dimB` of `b`.
+LogicalResult verifySameDim(Operation *op, StringRef what, StringRef nameA,
+                            RankedTensorType a, int64_t dimA, StringRef nameB,
+                            RankedTensorType b, int64_t dimB) {
+  if (dimsMatch(a.getDimSize(dimA), b.getDimSize(dimB)))
+    return success();
+  return op->emitOpError() << what << " of " << nameA << " ("
+                           << a.getDimSize(dimA) << ") and " << nameB << " ("
+                           << b.getDimSize(dimB) << ") differ: " << nameA
+                           << " " << a << ", " << nameB << " " << b;
+}
+
+/// Checks that the query heads split evenly into key/value heads.
+LogicalResult verifyHeadGroups(Operation *op, StringRef queryName,
+                               RankedTensorType query, int64_t queryHeadDim,
+                               StringRef keyName, RankedTensorType key,
+                               int64_t keyHeadDim) {
+  int64_t heads = query.getDimSize(queryHeadDim);
+  int64_t kvHeads = key.getDimSize(keyHeadDim);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads))
+    return success();
+  if (kvHeads > 0 && heads % kvHeads == 0)
+    return success();
+  return op->emitOpError()
+         << "query heads (" << heads << ") must be a multiple of key/value "
+         << "heads (" << kvHeads << ") for grouped-query attention: "
+         << queryName << " " << query << ", " << keyName << " " << key;
+}
+
+/// Checks that `actual` has exactly the dimensions `expected` (dynamic
+/// entries match anything).
+LogicalResult verifyShape(Operation *op, StringRef name,
+                          RankedTensorType actual,
+                          ArrayRef<int64_t> expected, StringRef layout) {
+  bool matches = actual.getRank() == static_cast<int64_t>(expected.size());
+  for (size_t i = 0; matches && i < expected.size(); ++i)
+    matches = dimsMatch(actual.getDimSize(i), expected[i]);
+  if (matches)
+    return success();
+  InFlightDiagnostic diag = op->emitOpError();
+  diag << name << " must have shape " << layout << " = [";
+  llvm::interleaveComma(expected, diag, [&](int64_t dim) {
+    if (ShapedType::isDynamic(dim))
+      diag << "?";
+    else
+      diag << dim;
+  });
+  diag << "], got " << actual;
+  return diag;
+}
+
+/// Checks the additive mask of an attention op: same element type, rank at
+/// most 4, and broadcastable to [B, H, Sq, Skv] by the NumPy rule.
+LogicalResult verifyAttentionMask(Operation *op, RankedTensorType mask,
+                                  ArrayRef<int64_t> target,
+                                  Type elementType) {
+  if (mask.getElementType() != elementType)
+    return op->emitOpError()
+           << "mask element type " << mask.getElementType()
+           << " must match the query element type " << elementType
+           << "; the mask is added to the scores";
+  if (mask.getRank() > 4 || mask.getRank() == 0)
+    return op->emitOpError()
+           << "mask must have rank 1 to 4 to broadcast to [B, H, Sq, Skv], "
+           << "got " << mask;
+  int64_t offset = 4 - mask.getRank();
+  for (int64_t i = 0; i < mask.getRank(); ++i) {
+    int64_t dim = mask.getDimSize(i);
+    int64_t want = target[offset + i];
+    if (dim == 1 || dimsMatch(dim, want))
+      continue;
+    return op->emitOpError()
+           << "mask " << mask << " does not broadcast to the scores shape ["
+           << target[0] << ", " << target[1] << ", " << target[2] << ", "
+           << target[3] << "]: mask dimension " << i << " is " << dim
+           << " but must be 1 or " << want;
+  }
+  return success();
+}
+
+/// Checks `scale` is a finite positive number.
+LogicalResult verifyScale(Operation *op, FloatAttr scale) {
+  double value = scale.getValueAsDouble();
+  if (std::isfinite(value) && value > 0.0)
+    return success();
+  return op->emitOpError() << "scale must be finite and positive, got "
+                           << value << "; it is usually 1/sqrt(head size)";
+}
+
+/// Shapes of an attention-like op, after its operands verified.
+struct AttentionDims {
+  int64_t batch, heads, queries, kvHeads, keys, headSize;
+};
+
+/// Verifies query [B, H, Sq, D] against key [B, Hkv, Skv, D].
+FailureOr<AttentionDims> verifyQueryKey(Operation *op, RankedTensorType query,
+                                        RankedTensorType key) {
+  if (failed(verifyRank(op, "query", query, 4, "[B, H, Sq, D]")) ||
+      failed(verifyRank(op, "key", key, 4, "[B, Hkv, Skv, D]")) ||
+      failed(verifySameDim(op, "batch sizes", "query", query, 0, "key", key,
+                           0)) ||
+      failed(verifySameDim(op, "head sizes (last dimension)", "query", query,
+                           3, "key", key, 3)) ||
+      failed(verifyHeadGroups(op, "query", query, 1, "key", key, 1)))
+    return failure();
+  return AttentionDims{query.getDimSize(0), query.getDimSize(1),
+                       query.getDimSize(2), key.getDimSize(1),
+                       key.getDimSize(2), query.getDimSize(3)};
+}
+
+/// Verifies the shared operands of lapa.attention and lapa.sparse_attention
+/// and returns the dimensions.
+FailureOr<AttentionDims>
+verifyAttentionOperands(Operation *op, RankedTensorType query,
+                        RankedTensorType key, RankedTensorType value,
+                        RankedTensorType result) {
+  FailureOr<AttentionDims> dims = verifyQueryKey(op, query, key);
+  if (failed(dims))
+    return failure();
+  Type elementType = query.getElementType();
+  if (key.getElementType() != elementType ||
+      value.getElementType() != elementType)
+    return op->emitOpError()
+           << "query, key and value must have one element type, got "
+           << elementType << ", " << key.getElementType() << " and "
+           << value.getElementType();
+  if (failed(verifyRank(op, "value", value, 4, "[B, Hkv, Skv, Dv]")) ||
+      failed(verifySameDim(op, "batch sizes", "key", key, 0, "value", value,
+                           0)) ||
+      failed(verifySameDim(op, "head counts", "key", key, 1, "value", value,
+                           1)) ||
+      failed(verifySameDim(op, "sequence lengths", "key", key, 2, "value",
+                           value, 2)))
+    return failure();
+  if (result.getElementType() != elementType)
+    return op->emitOpError() << "result element type "
+                             << result.getElementType()
+                             << " must match the query element type "
+                             << elementType;
+  if (failed(verifyShape(op, "result", result,
+                         {dims->batch, dims->heads, dims->queries,
+                          value.getDimSize(3)},
+                         "[B, H, Sq, Dv]")))
+    return failure();
+  return dims;
+}
+
+/// Verifies a selection operand: a bitmap [B, H, Sq, Skv] of i1, or an
+/// index list [B, H, Sq, K] of i32 with K <= Skv.
+LogicalResult verifySelectionShape(Operation *op, RankedTensorType selection,
+                                   const AttentionDims &dims) {
+  if (failed(verifyRank(op, "selection", selection, 4,
+                        "[B, H, Sq, Skv] or [B, H, Sq, K]")))
+    return failure();
+  if (selection.getElementType().isInteger(1))
+    return verifyShape(op, "bitmap selection", selection,
+                       {dims.batch, dims.heads, dims.queries, dims.keys},
+                       "[B, H, Sq, Skv]");
+  if (failed(verifyShape(op, "index selection", selection,
+                         {dims.batch, dims.heads, dims.queries,
+                          selection.getDimSize(3)},
+                         "[B, H, Sq, K]")))
+    return failure();
+  int64_t kept = selection.getDimSize(3);
+  if (!ShapedType::isDynamic(kept) && !ShapedType::isDynamic(dims.keys) &&
+      kept > dims.keys)
+    return op->emitOpError()
+           << "index selection keeps K = " << kept << " keys per row but "
+           << "there are only Skv = " << dims.keys << " keys: " << selection;
+  return success();
+}
+
+/// Returns the width of a signless integer element type, or 0.
+unsigned intWidth(Type type) {
+  if (auto intType = dyn_cast<IntegerType>(type))
+    if (intType.isSignless())
+      return intType.getWidth();
+  return 0;
+}
+
+/// Verifies the scales and axis shared by quantize and dequantize.
+LogicalResult verifyScales(Operation *op, RankedTensorType floatType,
+                           ArrayRef<float> scales,
+                           std::optional<int64_t> axis) {
+  if (scales.empty())
+    return op->emitOpError() << "needs at least one scale";
+  for (auto [index, scale] : llvm::enumerate(scales))
+    if (!std::isfinite(scale) || scale <= 0.0f)
+      return op->emitOpError() << "scale " << index << " is " << scale
+                               << "; every scale must be finite and positive";
+  if (!axis) {
+    if (scales.size() != 1)
+      return op->emitOpError()
+             << "has " << scales.size() << " scales but no axis; give one "
+             << "scale for per-tensor quantization, or an axis for "
+             << "per-channel scales";
+    return success();
+  }
+  if (*axis < 0 || *axis >= floatType.getRank())
+    return op->emitOpError() << "axis " << *axis << " is outside [0, "
+                             << floatType.getRank() << ") for " << floatType;
+  int64_t channels = floatType.getDimSize(*axis);
+  if (!ShapedType::isDynamic(channels) &&
+      channels != static_cast<int64_t>(scales.size()))
+    return op->emitOpError()
+           << "has " << scales.size() << " scales but dimension " << *axis
+           << " of " << floatType << " has " << channels
+           << " channels; give one scale per channel";
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType query = getQuery().getType();
+  FailureOr<AttentionDims> dims =
+      verifyAttentionOperands(*this, query, getKey().getType(),
+                              getValue().getType(), getResult().getType());
+  if (failed(dims) || failed(verifyScale(*this, getScaleAttr())))
+    return failure();
+  if (Value mask = getMask())
+    return verifyAttentionMask(
+        *this, cast<RankedTensorType>(mask.getType()),
+        {dims->batch, dims->heads, dims->queries, dims->keys},
+        query.getElementType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  unsigned width = intWidth(getResult().getType().getElementType());
+  if (width < 2 || width > 16)
+    return emitOpError() << "result element type "
+                         << getResult().getType().getElementType()
+                         << " must be a signless integer of 2 to 16 bits; "
+                         << "the accelerator uses i8 and i16";
+  return verifyScales(*this, getInput().getType(), getScales(), getAxis());
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyScales(*this, getResult().getType(), getScales(), getAxis());
+}
+
+LogicalResult RequantizeOp::verify() {
+  unsigned inWidth = intWidth(getInput().getType().getElementType());
+  unsigned outWidth = intWidth(getResult().getType().getElementType());
+  if (outWidth >= inWidth)
+    return emitOpError() << "result width " << outWidth
+                         << " must be smaller than the input width "
+                         << inWidth << "; requantization narrows";
+  int64_t shift = getShift();
+  if (shift < 0 || shift >= static_cast<int64_t>(inWidth))
+    return emitOpError() << "shift " << shift << " is outside [0, "
+                         << inWidth << ") for an " << inWidth
+                         << "-bit input";
+  return success();
+}
+
+LogicalResult LogEncodeOp::verify() {
+  unsigned width = intWidth(getInput().getType().getElementType());
+  auto codeType = cast<LogCodeType>(getResult().getType().getElementType());
+  if (width != codeType.getSourceWidth())
+    return emitOpError() << "result element type " << codeType
+                         << " must encode the " << width
+                         << "-bit input; use !lapa.log_code<" << width << ">";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PredictKeysOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PredictKeysOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType weight = getWeight().getType();
+  RankedTensorType result = getResult().getType();
+  if (input.getRank() != 2 && input.getRank() != 3)
+    return emitOpError() << "input must have rank 2 [S, Hin] or 3 "
+                         << "[B, S, Hin], got " << input;
+  if (failed(verifyRank(*this, "weight", weight, 2, "[Hin, N]")) ||
+      failed(verifySameDim(*this, "reduction sizes (Hin)", "input", input,
+                           input.getRank() - 1, "weight", weight, 0)))
+    return failure();
+
+  auto inputCode = dyn_cast<LogCodeType>(input.getElementType());
+  auto weightCode = dyn_cast<LogCodeType>(weight.getElementType());
+  if (!inputCode && !weightCode)
+    return emitOpError()
+           << "needs at least one log-coded operand, got " << input << " and "
+           << weight << "; encode the weight with lapa.log_encode (ALOC), "
+           << "or use linalg.matmul for an exact integer product";
+
+  // Width of one term: a shifted integer, or a power of two for the
+  // symmetric product. The accumulator must hold at least one term.
+  unsigned termWidth;
+  if (inputCode && weightCode)
+    termWidth = inputCode.getMaxLeadingOne() + weightCode.getMaxLeadingOne() + 2;
+  else if (weightCode)
+    termWidth = intWidth(input.getElementType()) + weightCode.getMaxLeadingOne();
+  else
+    termWidth = intWidth(weight.getElementType()) + inputCode.getMaxLeadingOne();
+  unsigned accWidth = intWidth(result.getElementType());
+  if (accWidth < termWidth)
+    return emitOpError() << "accumulator " << result.getElementType()
+                         << " is narrower than one shifted term ("
+                         << termWidth << " bits); use a wider integer such "
+                         << "as i32";
+
+  SmallVector<int64_t> expected(input.getShape());
+  expected.back() = weight.getDimSize(1);
+  return verifyShape(*this, "result", result, expected,
+                     input.getRank() == 2 ? "[S, N]" : "[B, S, N]");
+}
+
+//===----------------------------------------------------------------------===//
+// PredictScoresOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PredictScoresOp::verify() {
+  predict::PredictorConfig config = getPredictor().getConfig();
+  predict::Scheme scheme = config.scheme;
+  if (scheme == predict::Scheme::Dense || scheme == predict::Scheme::Spatten)
+    return emitOpError() << "scheme " << predict::schemeName(scheme)
+                         << " predicts no per-pair scores; "
+                         << (scheme == predict::Scheme::Dense
+                                 ? "lower lapa.attention without prediction"
+                                 : "SpAtten ranks tokens by the attention "
+                                   "probabilities of earlier layers");
+
+  RankedTensorType query = getQuery().getType();
+  RankedTensorType key = getKey().getType();
+  FailureOr<AttentionDims> dims = verifyQueryKey(*this, query, key);
+  if (failed(dims))
+    return failure();
+
+  Type queryElement = query.getElementType();
+  Type keyElement = key.getElementType();
+  auto queryCode = dyn_cast<LogCodeType>(queryElement);
+  auto keyCode = dyn_cast<LogCodeType>(keyElement);
+  StringRef name = predict::schemeName(scheme);
+  switch (scheme) {
+  case predict::Scheme::Lapa:
+  case predict::Scheme::Sofa:
+    if (!queryCode || queryCode.getSourceWidth() != config.queryBits)
+      return emitOpError() << "scheme " << name << " needs the query as "
+                           << "!lapa.log_code<" << config.queryBits
+                           << "> (query_bits = " << config.queryBits
+                           << "), got " << queryElement;
+    if (intWidth(keyElement) != config.keyBits)
+      return emitOpError() << "scheme " << name << " needs K-hat as i"
+                           << config.keyBits << " (key_bits = "
+                           << config.keyBits << "), got " << keyElement
+                           << "; requantize it with lapa.requantize";
+    break;
+  case predict::Scheme::Fact:
+    if (!queryCode || !keyCode)
+      return emitOpError() << "scheme fact log-codes both operands, got "
+                           << queryElement << " and " << keyElement;
+    break;
+  case predict::Scheme::Sanger:
+    if (intWidth(queryElement) != config.scoreBits ||
+        intWidth(keyElement) != config.scoreBits)
+      return emitOpError() << "scheme sanger needs query and key quantized "
+                           << "to i" << config.scoreBits << " (score_bits = "
+                           << config.scoreBits << "), got " << queryElement
+                           << " and " << keyElement;
+    break;
+  case predict::Scheme::Energon:
+    if (intWidth(queryElement) != config.queryBits ||
+        intWidth(keyElement) != config.queryBits)
+      return emitOpError() << "scheme energon filters on the most "
+                           << "significant bits of i" << config.queryBits
+                           << " query and key, got " << queryElement
+                           << " and " << keyElement;
+    break;
+  case predict::Scheme::Oracle:
+    if (!isa<FloatType>(queryElement) || queryElement != keyElement)
+      return emitOpError() << "scheme oracle scores the float query and key "
+                           << "of one element type, got " << queryElement
+                           << " and " << keyElement;
+    break;
+  case predict::Scheme::Dense:
+  case predict::Scheme::Spatten:
+    break;
+  }
+
+  RankedTensorType scores = getScores().getType();
+  Type scoreElement = scores.getElementType();
+  if (scheme == predict::Scheme::Oracle) {
+    if (scoreElement != queryElement)
+      return emitOpError() << "scores of scheme oracle must have the query "
+                           << "element type " << queryElement << ", got "
+                           << scoreElement;
+  } else {
+    unsigned width = intWidth(scoreElement);
+    unsigned needed = config.accumulatorBits.back();
+    if (scheme != predict::Scheme::Lapa && scheme != predict::Scheme::Sofa)
+      needed = 16;
+    if (width < needed)
+      return emitOpError() << "scores element type " << scoreElement
+                           << " must be a signless integer of at least "
+                           << needed << " bits to hold the last round's "
+                           << "accumulator";
+  }
+  SmallVector<int64_t> scoreShape = {dims->batch, dims->heads, dims->queries,
+                                     dims->keys};
+  if (failed(verifyShape(*this, "scores", scores, scoreShape,
+                         "[B, H, Sq, Skv]")) ||
+      failed(verifyShape(*this, "candidates", getCandidates().getType(),
+                         scoreShape, "[B, H, Sq, Skv]")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SelectOp
+//===----------------------------------------------------------------------===//
+
+bool SelectOp::hasIndexSelection() {
+  return getSelection().getType().getElementType().isInteger(32);
+}
+
+LogicalResult SelectOp::verify() {
+  predict::PredictorConfig config = getPredictor().getConfig();
+  if (config.scheme == predict::Scheme::Dense ||
+      config.scheme == predict::Scheme::Spatten)
+    return emitOpError() << "scheme " << predict::schemeName(config.scheme)
+                         << " selects no keys per query row; use "
+                         << "lapa.attention or the token pruning of SpAtten";
+
+  RankedTensorType scores = getScores().getType();
+  if (failed(verifyRank(*this, "scores", scores, 4, "[B, H, Sq, Skv]")) ||
+      failed(verifyShape(*this, "candidates", getCandidates().getType(),
+                         scores.getShape(), "[B, H, Sq, Skv]")))
+    return failure();
+  AttentionDims dims{scores.getDimSize(0), scores.getDimSize(1),
+                     scores.getDimSize(2), 0, scores.getDimSize(3), 0};
+
+  bool threshold = config.select == predict::SelectMode::Threshold;
+  if (threshold) {
+    if (!getScoreScaleAttr())
+      return emitOpError() << "select = threshold needs score_scale(...) to "
+                           << "turn the scores into softmax logits";
+    if (failed(verifyScale(*this, getScoreScaleAttr())))
+      return failure();
+  } else if (getScoreScaleAttr()) {
+    return emitOpError() << "score_scale applies only with select = "
+                         << "threshold; remove it or change the predictor";
+  }
+
+  RankedTensorType selection = getSelection().getType();
+  if (failed(verifySelectionShape(*this, selection, dims)))
+    return failure();
+  if (hasIndexSelection()) {
+    if (threshold)
+      return emitOpError() << "select = threshold keeps a varying number of "
+                           << "keys per row; use a bitmap selection "
+                           << "tensor<...xi1>";
+    int64_t keys = dims.keys;
+    int64_t kept = selection.getDimSize(3);
+    if (!ShapedType::isDynamic(keys) && !ShapedType::isDynamic(kept)) {
+      int64_t want = config.keptKeys(static_cast<unsigned>(keys));
+      if (kept != want)
+        return emitOpError()
+               << "index selection has K = " << kept << " but keep_ratio = "
+               << config.keepRatio << " of Skv = " << keys << " keys keeps "
+               << want << "; use tensor<...x" << want << "xi32>";
+    }
+  }
+
+  RankedTensorType needed = getNeeded().getType();
+  if (failed(verifyRank(*this, "needed", needed, 3, "[B, Hkv, Skv]")) ||
+      failed(verifySameDim(*this, "batch sizes", "scores", scores, 0,
+                           "needed", needed, 0)) ||
+      failed(verifySameDim(*this, "key counts", "scores", scores, 3, "needed",
+                           needed, 2)) ||
+      failed(verifyHeadGroups(*this, "scores", scores, 1, "needed", needed,
+                              1)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SparseProjectOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseProjectOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType weight = getWeight().getType();
+  RankedTensorType needed = getNeeded().getType();
+  RankedTensorType result = getResult().getType();
+  if (input.getRank() != 2 && input.getRank() != 3)
+    return emitOpError() << "input must have rank 2 [S, Hin] or 3 "
+                         << "[B, S, Hin], got " << input;
+  if (failed(verifyRank(*this, "weight", weight, 2, "[Hin, N]")) ||
+      failed(verifyRank(*this, "needed", needed, 3, "[B, Hkv, S]")) ||
+      failed(verifySameDim(*this, "reduction sizes (Hin)", "input", input,
+                           input.getRank() - 1, "weight", weight, 0)) ||
+      failed(verifySameDim(*this, "token counts", "input", input,
+                           input.getRank() - 2, "needed", needed, 2)))
+    return failure();
+  if (input.getRank() == 3) {
+    if (failed(verifySameDim(*this, "batch sizes", "input", input, 0,
+                             "needed", needed, 0)))
+      return failure();
+  } else if (!dimsMatch(needed.getDimSize(0), 1)) {
+    return emitOpError() << "needed has batch " << needed.getDimSize(0)
+                         << " but the rank-2 input " << input
+                         << " is one sequence; use a batch of 1";
+  }
+
+  int64_t columns = weight.getDimSize(1);
+  int64_t heads = needed.getDimSize(1);
+  if (!ShapedType::isDynamic(columns) && !ShapedType::isDynamic(heads) &&
+      (heads <= 0 || columns % heads != 0))
+    return emitOpError() << "weight columns (" << columns
+                         << ") must split evenly into the " << heads
+                         << " heads of needed: weight " << weight
+                         << ", needed " << needed;
+
+  Type element = input.getElementType();
+  if (weight.getElementType() != element)
+    return emitOpError() << "input and weight must have one element type, "
+                         << "got " << element << " and "
+                         << weight.getElementType();
+  Type resultElement = result.getElementType();
+  if (isa<FloatType>(element)) {
+    if (resultElement != element)
+      return emitOpError() << "result element type " << resultElement
+                           << " must match the float operands " << element;
+  } else {
+    unsigned width = intWidth(element);
+    unsigned accWidth = intWidth(resultElement);
+    if (accWidth < 2 * width)
+      return emitOpError() << "accumulator " << resultElement
+                           << " must be at least twice as wide as the i"
+                           << width << " operands";
+  }
+  SmallVector<int64_t> expected(input.getShape());
+  expected.back() = columns;
+  return verifyShape(*this, "result", result, expected,
+                     input.getRank() == 2 ? "[S, N]" : "[B, S, N]");
+}
+
+//===----------------------------------------------------------------------===//
+// SparseAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseAttentionOp::verify() {
+  RankedTensorType query = getQuery().getType();
+  FailureOr<AttentionDims> dims =
+      verifyAttentionOperands(*this, query, getKey().getType(),
+                              getValue().getType(), getResult().getType());
+  if (failed(dims) || failed(verifyScale(*this, getScaleAttr())) ||
+      failed(verifySelectionShape(*this, getSelection().getType(), *dims)))
+    return failure();
+  if (Value mask = getMask())
+    return verifyAttentionMask(
+        *this, cast<RankedTensorType>(mask.getType()),
+        {dims->batch, dims->heads, dims->queries, dims->keys},
+        query.getElementType());
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "lapa/Dialect/Lapa/IR/LapaOps.cpp.inc"
