@@ -23,6 +23,9 @@ config.substitutions.append(("%shared_models", config.lapa_shared_models_dir))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# RUN lines call FileCheck, not and split-file by name.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.lapa_tools_dir, append_path=True)
 
 tool_dirs = [config.lapa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("mlir-opt", unresolved="ignore")]

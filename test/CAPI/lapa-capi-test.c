@@ -24,6 +24,16 @@ static void printToStdout(MlirStringRef text, void *userData) {
   fwrite(text.data, 1, text.length, stdout);
 }
 
+static void printAttribute(MlirAttribute attr) {
+  mlirAttributePrint(attr, printToStdout, NULL);
+  printf("\n");
+}
+
+static void printType(MlirType type) {
+  mlirTypePrint(type, printToStdout, NULL);
+  printf("\n");
+}
+
 static MlirLogicalResult printDiagnostic(MlirDiagnostic diagnostic,
                                          void *userData) {
   (void)userData;
@@ -60,7 +70,7 @@ static void testRoundTrip(MlirContext context) {
 
 static void testPredictor(MlirContext context) {
   MlirAttribute defaults = lapaPredictorAttrGet(context, LapaPredictorSchemeLapa);
-  mlirAttributeDump(defaults);
+  printAttribute(defaults);
   printf("is predictor: %d\n", lapaAttributeIsAPredictor(defaults));
   printf("scheme: %d rounds: %u slices: %ld keep: %.3f filter: %d\n",
          (int)lapaPredictorAttrGetScheme(defaults),
@@ -75,7 +85,7 @@ static void testPredictor(MlirContext context) {
   unsigned slices[3] = {2, 3, 3};
   MlirAttribute custom = lapaPredictorAttrGetChecked(
       location, LapaPredictorSchemeLapa, 0.125, 3, 3, slices);
-  mlirAttributeDump(custom);
+  printAttribute(custom);
   printf("rounds: %u slice 0: %u slice 2: %u keep: %.3f\n",
          lapaPredictorAttrGetRounds(custom), lapaPredictorAttrGetSlice(custom, 0),
          lapaPredictorAttrGetSlice(custom, 2),
@@ -90,7 +100,7 @@ static void testPredictor(MlirContext context) {
   printf("bad ratio is null: %d\n", mlirAttributeIsNull(badRatio));
 
   MlirAttribute oracle = lapaPredictorAttrGet(context, LapaPredictorSchemeOracle);
-  mlirAttributeDump(oracle);
+  printAttribute(oracle);
   printf("oracle is predictor: %d\n", lapaAttributeIsAPredictor(oracle));
   printf("i32 attr is predictor: %d\n",
          lapaAttributeIsAPredictor(mlirIntegerAttrGet(
@@ -100,7 +110,7 @@ static void testPredictor(MlirContext context) {
 // CHECK-NEXT: is predictor: 1
 // CHECK-NEXT: scheme: 0 rounds: 2 slices: 2 keep: 0.250 filter: 1
 // CHECK-NEXT: key bits: 8 query bits: 16
-// CHECK-NEXT: #lapa.predictor<lapa, rounds = 3, slices = [2, 3, 3], accumulator_bits = [30, 30, 30], keep_ratio = 1.250000e-01>
+// CHECK-NEXT: #lapa.predictor<lapa, rounds = 3, slices = [2, 3, 3], accumulator_bits = [30, 30, 30], keep_ratio = 0.125>
 // CHECK-NEXT: rounds: 3 slice 0: 2 slice 2: 3 keep: 0.125
 // CHECK-NEXT: diagnostic: invalid #lapa.predictor: parameter 'slices' [4, 3] sums to 7 bits but key_bits = 8; the slices must cover the sliced operand exactly
 // CHECK-NEXT: invalid is null: 1
@@ -114,7 +124,7 @@ static void testTypesAndTarget(MlirContext context) {
   MlirLocation location = mlirLocationUnknownGet(context);
   MlirType code8 = lapaLogCodeTypeGetChecked(location, 8);
   MlirType code16 = lapaLogCodeTypeGetChecked(location, 16);
-  mlirTypeDump(code8);
+  printType(code8);
   printf("code widths: %u %u, source widths: %u %u\n",
          lapaLogCodeTypeGetCodeWidth(code8), lapaLogCodeTypeGetCodeWidth(code16),
          lapaLogCodeTypeGetSourceWidth(code8),
@@ -124,7 +134,7 @@ static void testTypesAndTarget(MlirContext context) {
 
   MlirAttribute target =
       lapaTargetAttrGet(context, mlirStringRefCreateFromCString("lapa-28nm"));
-  mlirAttributeDump(target);
+  printAttribute(target);
   MlirStringRef name = lapaTargetAttrGetName(target);
   printf("target name: %.*s is target: %d\n", (int)name.length, name.data,
          lapaAttributeIsATarget(target));

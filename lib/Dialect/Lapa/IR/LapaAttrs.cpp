@@ -151,8 +151,12 @@ predict::PredictorConfig configOf(const PredictorFields &fields) {
     config.weightBits = *fields.weightBits;
   if (fields.queryBits)
     config.queryBits = *fields.queryBits;
-  if (fields.keyBits)
+  if (fields.keyBits) {
     config.keyBits = *fields.keyBits;
+    // Schemes without MRSA score K-hat in one slice; it follows key_bits.
+    if (fields.scheme != predict::Scheme::Lapa && config.rounds == 1)
+      config.sliceWidths = {config.keyBits};
+  }
   if (fields.keyAccumulatorBits)
     config.keyAccumulatorBits = *fields.keyAccumulatorBits;
   if (fields.rounds) {
@@ -354,12 +358,25 @@ std::string formatShortest(double value) {
     if (std::strtod(text.c_str(), nullptr) == value)
       break;
   }
-  if (text.find_first_of(".eEn") == std::string::npos)
-    text += ".0";
+  // MLIR reads a float literal only with a decimal point: 1e+01 must be
+  // written 1.0e+01, and 2 as 2.0.
+  if (text.find_first_of(".in") == std::string::npos) {
+    size_t exponent = text.find_first_of("eE");
+    text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
+  }
   return text;
 }
 
 ParseResult parseDouble(AsmParser &parser, std::optional<double> &out) {
+  // Accept an integer literal too, so that `keep_ratio = 1` reads as 1.0.
+  int64_t integer;
+  OptionalParseResult asInteger = parser.parseOptionalInteger(integer);
+  if (asInteger.has_value()) {
+    if (failed(*asInteger))
+      return failure();
+    out = static_cast<double>(integer);
+    return success();
+  }
   double value;
   if (parser.parseFloat(value))
     return failure();
