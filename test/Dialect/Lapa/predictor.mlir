@@ -25,8 +25,8 @@ func.func @literals() attributes {p = #lapa.predictor<lapa, keep_ratio = 1, filt
 
 // CHECK-LABEL: func.func @peers
 // CHECK-SAME: a = #lapa.predictor<sofa, key_bits = 12, accumulator_bits = [34], segments = 8>
-// CHECK-SAME: b = #lapa.predictor<sanger, score_bits = 6, threshold = 0.02>
-// CHECK-SAME: c = #lapa.predictor<energon, round_bits = [2, 4, 8], filter = radius, filter_radius = 1.0e+01>
+// CHECK-SAME: b = #lapa.predictor<sanger, threshold = 0.02, score_bits = 6>
+// CHECK-SAME: c = #lapa.predictor<energon, filter = radius, filter_radius = 1.0e+01, round_bits = [2, 4, 8]>
 // CHECK-SAME: d = #lapa.predictor<spatten, keep_ratio = 0.5, msb_bits = 8, requant_threshold = 0.2>
 // CHECK-SAME: e = #lapa.predictor<fact, key_accumulator_bits = 24, keep_ratio = 0.1>
 // CHECK-SAME: f = #lapa.predictor<oracle, select = threshold, threshold = 0.005>
