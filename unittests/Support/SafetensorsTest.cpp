@@ -1,0 +1,211 @@
+//===- SafetensorsTest.cpp - Reading and rejecting safetensors files ------===//
+//
+// Builds small safetensors files in memory, valid and malformed, and checks
+// that the reader returns the tensors and metadata of a valid file and a
+// clear error for each kind of damage. Also reads the header of the
+// repository's tinyllama-kjv reference file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Support/Safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace lapa::support;
+
+namespace {
+
+// Returns the bytes of a safetensors file with `header` and `data`.
+std::string makeFile(const std::string &header, const std::string &data) {
+  std::string bytes(8, '\0');
+  uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
+  return bytes + header + data;
+}
+
+std::string floatBytes(std::initializer_list<float> values) {
+  std::string bytes;
+  for (float value : values) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    for (int i = 0; i < 4; ++i)
+      bytes.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  }
+  return bytes;
+}
+
+llvm::Expected<SafetensorsFile> parseBytes(const std::string &bytes) {
+  return SafetensorsFile::parse(
+      llvm::MemoryBuffer::getMemBufferCopy(bytes, "test"), "test.safetensors");
+}
+
+std::string errorOf(const std::string &bytes) {
+  llvm::Expected<SafetensorsFile> file = parseBytes(bytes);
+  if (file)
+    return "";
+  return llvm::toString(file.takeError());
+}
+
+const char *kValidHeader =
+    R"({"__metadata__":{"note":"hi"},)"
+    R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+    R"("b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]}})";
+
+TEST(Safetensors, ReadsTensorsAndMetadata) {
+  std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0\0\0", 4);
+  llvm::Expected<SafetensorsFile> file = parseBytes(makeFile(kValidHeader, data));
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_EQ(file->tensors().size(), 2u);
+  EXPECT_EQ(file->metadata().at("note"), "hi");
+
+  llvm::Expected<std::vector<float>> a = file->readF32("a", {2});
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  EXPECT_EQ(*a, (std::vector<float>{1.5f, -2.0f}));
+  llvm::Expected<std::vector<int32_t>> b = file->readI32("b");
+  ASSERT_TRUE(bool(b)) << llvm::toString(b.takeError());
+  EXPECT_EQ(*b, (std::vector<int32_t>{7}));
+}
+
+TEST(Safetensors, WrongDtypeShapeOrName) {
+  std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0\0\0", 4);
+  llvm::Expected<SafetensorsFile> file = parseBytes(makeFile(kValidHeader, data));
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+
+  llvm::Expected<std::vector<int32_t>> wrongType = file->readI32("a");
+  ASSERT_FALSE(bool(wrongType));
+  EXPECT_EQ(llvm::toString(wrongType.takeError()),
+            "test.safetensors: tensor 'a' has dtype F32, expected I32");
+
+  llvm::Expected<std::vector<float>> wrongShape = file->readF32("a", {3});
+  ASSERT_FALSE(bool(wrongShape));
+  EXPECT_EQ(llvm::toString(wrongShape.takeError()),
+            "test.safetensors: tensor 'a' has shape [2], expected [3]");
+
+  llvm::Expected<std::vector<float>> missing = file->readF32("c");
+  ASSERT_FALSE(bool(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("tensor 'c' not found"),
+            std::string::npos);
+}
+
+TEST(Safetensors, ShorterThanLengthField) {
+  EXPECT_NE(errorOf("abc").find("file is 3 bytes, shorter than the 8-byte "
+                                "header length"),
+            std::string::npos);
+}
+
+TEST(Safetensors, HeaderLongerThanFile) {
+  std::string bytes = makeFile(kValidHeader, "");
+  bytes.resize(20);
+  std::string message = errorOf(bytes);
+  EXPECT_NE(message.find("exceeds the 12 bytes that follow the length "
+                         "field; the file is truncated"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Safetensors, HugeHeaderLength) {
+  std::string bytes(16, '\0');
+  bytes[7] = '\x7f';
+  EXPECT_NE(errorOf(bytes).find("exceeds the limit of 100000000 bytes"),
+            std::string::npos);
+}
+
+TEST(Safetensors, InvalidJson) {
+  EXPECT_NE(errorOf(makeFile("{\"a\":", "")).find("header is not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(errorOf(makeFile("[1, 2]", "")).find("header is not a JSON "
+                                                 "object"),
+            std::string::npos);
+}
+
+TEST(Safetensors, TruncatedData) {
+  // The header promises 12 bytes of data; only 10 follow.
+  std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0", 2);
+  std::string message = errorOf(makeFile(kValidHeader, data));
+  EXPECT_NE(message.find("tensor 'b' ends at data offset 12 but the data "
+                         "section has only 10 bytes; the file is truncated"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Safetensors, SizeDisagreesWithShape) {
+  std::string header =
+      R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})";
+  std::string message = errorOf(makeFile(header, floatBytes({1, 2})));
+  EXPECT_NE(message.find("tensor 'a' with dtype F32 and shape [3] needs 12 "
+                         "bytes but data_offsets [0, 8] span 8"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Safetensors, OverlappingTensors) {
+  std::string header =
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  EXPECT_NE(errorOf(makeFile(header, floatBytes({1, 2})))
+                .find("have overlapping data_offsets"),
+            std::string::npos);
+}
+
+TEST(Safetensors, BadFields) {
+  EXPECT_NE(errorOf(makeFile(
+                R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,4]}})",
+                floatBytes({1})))
+                .find("unknown dtype 'Q4'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(makeFile(
+                R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
+                floatBytes({1})))
+                .find("shape entry that is not a non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(errorOf(makeFile(R"({"a":{"dtype":"F32","shape":[1]}})",
+                             floatBytes({1})))
+                .find("needs 'data_offsets'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(makeFile(
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})",
+                floatBytes({1})))
+                .find("with begin after end"),
+            std::string::npos);
+  EXPECT_NE(errorOf(makeFile(R"({"a":3})", "")).find("is not a JSON object"),
+            std::string::npos);
+  // A shape whose byte count overflows 64 bits.
+  EXPECT_NE(errorOf(makeFile(
+                R"({"a":{"dtype":"F64","shape":[4294967296,4294967296],)"
+                R"("data_offsets":[0,8]}})",
+                floatBytes({1, 2})))
+                .find("overflows a 64-bit byte count"),
+            std::string::npos);
+}
+
+TEST(Safetensors, MissingFile) {
+  llvm::Expected<SafetensorsFile> file =
+      SafetensorsFile::open("/nonexistent/lapa/missing.safetensors");
+  ASSERT_FALSE(bool(file));
+  EXPECT_NE(llvm::toString(file.takeError()).find("cannot open file"),
+            std::string::npos);
+}
+
+TEST(Safetensors, TinyllamaReferenceHeader) {
+  llvm::Expected<SafetensorsFile> file = SafetensorsFile::open(
+      LAPA_SOURCE_DIR "/examples/tinyllama-kjv/reference.safetensors");
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  const TensorInfo *q = file->find("w0.layer0.q");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->shape, (std::vector<uint64_t>{4, 128, 32}));
+  llvm::Expected<std::vector<int32_t>> tokens =
+      file->readI32("w0.tokens", {128});
+  ASSERT_TRUE(bool(tokens)) << llvm::toString(tokens.takeError());
+  // Window 0 starts at a verse of 2 Thessalonians 2:2; every token is one
+  // of the 63 character ids.
+  for (int32_t token : *tokens) {
+    EXPECT_GE(token, 0);
+    EXPECT_LT(token, 63);
+  }
+  EXPECT_EQ(file->metadata().count("w0.text"), 1u);
+}
+
+} // namespace
