@@ -45,6 +45,12 @@ if config.lapa_build_plugin:
 
 if config.lapa_sanitizers:
     config.available_features.add("sanitizers")
+    # LLVM's allocators poison memory in code compiled with AddressSanitizer
+    # and do not unpoison it in Debian's uninstrumented libraries, which
+    # share those allocations. Turning user poisoning off avoids that false
+    # report; every other AddressSanitizer check stays on.
+    config.environment["ASAN_OPTIONS"] = "allow_user_poisoning=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     # Debian's mlir-opt is not instrumented, so it cannot load a plugin built
     # with AddressSanitizer.
     config.available_features.discard("plugin")

@@ -34,7 +34,7 @@ LogicalResult verifyRank(Operation *op, StringRef name, RankedTensorType type,
                            << " (" << type << ")";
 }
 
-/// Checks dimension `dim` of `a` against dimension `dimB` of `b`.
+/// Checks dimension `dimA` of `a` against dimension `dimB` of `b`.
 LogicalResult verifySameDim(Operation *op, StringRef what, StringRef nameA,
                             RankedTensorType a, int64_t dimA, StringRef nameB,
                             RankedTensorType b, int64_t dimB) {
