@@ -1,0 +1,30 @@
+//===- lapa-sim.cpp - The lapa simulator and evaluation driver ------------===//
+//
+// Entry point of lapa-sim. Each mode of the tool is an llvm::cl subcommand
+// with its own options (today `eval-predictor`; the simulation subcommands
+// will join it), so main() only parses the command line and dispatches.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EvalPredictor.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "lapa-sim: simulator and predictor evaluation for the LAPA "
+      "accelerator\n\n"
+      "Run 'lapa-sim <subcommand> --help' for the options of a subcommand.\n");
+
+  if (lapa::sim::evalPredictorCommand)
+    return lapa::sim::runEvalPredictor();
+
+  llvm::WithColor::error(llvm::errs(), "lapa-sim")
+      << "no subcommand given; use 'lapa-sim eval-predictor --reference=FILE' "
+         "or see 'lapa-sim --help'\n";
+  return 1;
+}
