@@ -8,6 +8,7 @@
 
 #include "EvalPredictor.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -73,10 +74,18 @@ llvm::json::Value parameterValue(const PredictorConfig &config,
   return nullptr;
 }
 
+// Formats a ratio the way a user types it: 0.1, 0.25.
+std::string shortNumber(double value) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%g", value);
+  return text;
+}
+
 std::string keepRatioText(const EvalRun &run) {
   if (!run.keepRatioApplies)
     return "-";
-  return llvm::formatv("{0}", run.config.keepRatio).str();
+  return shortNumber(run.config.keepRatio);
 }
 
 std::string headText(const HeadResult &entry) {
@@ -203,7 +212,7 @@ void lapa::sim::writeCSV(llvm::raw_ostream &os,
                           "{10:F6}",
                           schemeName(config.scheme),
                           result.run.keepRatioApplies
-                              ? llvm::formatv("{0}", config.keepRatio).str()
+                              ? shortNumber(config.keepRatio)
                               : std::string(),
                           selectModeName(config.select), inputsText(entry),
                           entry.layer, headText(entry), entry.quality.rows,
