@@ -15,7 +15,7 @@ using namespace lapa::predict;
 
 namespace {
 
-// Number of bits of the smallest signed integer that holds `value`.
+// Width of the smallest signed integer that can represent `value`.
 unsigned signedWidth(int64_t value) {
   uint64_t magnitude = value < 0 ? ~uint64_t(value) : uint64_t(value);
   unsigned width = 1;

@@ -349,7 +349,8 @@ std::vector<float> lapa::predict::matmul(llvm::ArrayRef<float> a,
     for (unsigned c = 0; c < cols; ++c) {
       double sum = 0.0;
       for (unsigned t = 0; t < inner; ++t)
-        sum += double(a[size_t(r) * inner + t]) * double(b[size_t(t) * cols + c]);
+        sum += double(a[size_t(r) * inner + t]) *
+               double(b[size_t(t) * cols + c]);
       out[size_t(r) * cols + c] = static_cast<float>(sum);
     }
   return out;

@@ -46,9 +46,9 @@ std::vector<uint32_t> lapa::predict::filterRow(
   for (uint32_t key : candidates)
     maxPartial = std::max(maxPartial, partial[key]);
 
-  // Every rule compares P[j] + dmax with theta; the comparison is exact in
-  // long double, which holds 64-bit integers without rounding on x86-64
-  // and at least double precision elsewhere.
+  // Every rule compares P[j] + dmax with theta in long double, which is
+  // exact for 64-bit integers on x86-64 (64-bit mantissa) and has at least
+  // double precision elsewhere.
   long double theta = 0;
   switch (filter.rule) {
   case FilterRule::None:

@@ -51,7 +51,7 @@ lapa::predict::encodeLogCodes(llvm::ArrayRef<int32_t> values, unsigned bits) {
 }
 
 unsigned lapa::predict::logExponentBits(unsigned bits) {
-  // ceil(log2 bits): the exponent field holds the values 0..bits-1.
+  // ceil(log2 bits): the exponent field encodes the values 0..bits-1.
   unsigned width = 0;
   while ((1u << width) < bits)
     ++width;

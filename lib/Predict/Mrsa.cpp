@@ -196,7 +196,7 @@ llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
           int64_t term =
               int64_t(slice[c]) * (int64_t{1} << (offset + code.leadingOne));
           sum += code.negative ? -term : term;
-          // The accumulator holds sum / 2^offset, an exact quotient.
+          // The accumulator stores sum / 2^offset, an exact quotient.
           if (!fitsSigned(sum / (int64_t{1} << offset), accumulatorBits))
             return accumulatorOverflowError(
                 sum / (int64_t{1} << offset), accumulatorBits,
@@ -209,7 +209,8 @@ llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
         result.scores[size_t(i) * shape.keyRows + j] = sum;
         result.roundsRun[size_t(i) * shape.keyRows + j] = r + 1;
       }
-      counts.shiftAdds[params.sliceWidths[r]] += uint64_t(candidates.size()) * d;
+      counts.shiftAdds[params.sliceWidths[r]] +=
+          uint64_t(candidates.size()) * d;
       counts.bitsRead += uint64_t(candidates.size()) * d *
                              params.sliceWidths[r] +
                          uint64_t(d) * codeBits;

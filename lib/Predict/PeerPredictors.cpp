@@ -24,8 +24,8 @@ using namespace lapa::predict::detail;
 
 namespace {
 
-// Smallest signed width that holds any sum of `terms` products whose
-// magnitude is below 2^productBits: productBits + ceil(log2 terms) + 1.
+// Smallest signed width that can represent any sum of `terms` products
+// whose magnitude is below 2^productBits: productBits + ceil(log2 terms) + 1.
 unsigned sumWidth(unsigned productBits, unsigned terms) {
   unsigned growth = 0;
   while ((1u << growth) < terms)
@@ -253,8 +253,8 @@ lapa::predict::detail::predictSpatten(const PredictorConfig &config,
   select.mode = SelectMode::TopK;
   select.keepRatio = config.keepRatio;
 
-  // SpAtten keeps a 12-bit datapath and fetches msb_bits of each key first;
-  // a row whose maximum probability is below requant_threshold fetches the
+  // SpAtten has a 12-bit datapath and fetches msb_bits of each key first.
+  // A row whose maximum probability is below requant_threshold fetches the
   // remaining bits and recomputes.
   constexpr unsigned kDatapathBits = 12;
   std::vector<std::vector<uint32_t>> rows(shape.queryRows);

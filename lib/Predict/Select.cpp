@@ -54,8 +54,9 @@ llvm::ArrayRef<uint64_t> Bitmap::rowWords(unsigned row) const {
                                                wordsPerRow);
 }
 
-Selection lapa::predict::makeSelection(unsigned queryRows, unsigned keyRows,
-                                       std::vector<std::vector<uint32_t>> rows) {
+Selection
+lapa::predict::makeSelection(unsigned queryRows, unsigned keyRows,
+                             std::vector<std::vector<uint32_t>> rows) {
   assert(rows.size() == queryRows && "one key list per query row");
   Selection selection;
   selection.queryRows = queryRows;

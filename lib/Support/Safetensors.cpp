@@ -204,7 +204,8 @@ SafetensorsFile::parse(std::unique_ptr<llvm::MemoryBuffer> buffer,
       for (const auto &[metaKey, metaValue] : *metadata) {
         std::optional<StringRef> text = metaValue.getAsString();
         if (!text)
-          return makeError(displayName, "metadata entry '" + StringRef(metaKey) +
+          return makeError(displayName, "metadata entry '" +
+                                            StringRef(metaKey) +
                                             "' is not a string");
         file.metadataMap[metaKey.str()] = text->str();
       }

@@ -1,12 +1,12 @@
-//===- WorkedExampleTest.cpp - The algorithm reference's worked examples --===//
+//===- WorkedExampleTest.cpp - Hand-worked examples of LAPA's prediction -===//
 //
-// Reproduces, number for number, the three worked examples of the LAPA
-// algorithm reference: (a) one K-hat element by ALOC (-500) and by the
+// Reproduces, number for number, three hand-worked examples of LAPA's
+// prediction arithmetic: (a) one K-hat element by ALOC (-500) and by the
 // symmetric log product (-416) against the exact -594; (b) two-round MRSA
 // with the safe DDF filter on one query and six keys, which drops keys 1, 3
 // and 5 after round 1 and selects keys 2 and 4; (c) the needed-token set of
-// a four-query tile. The expected values are the reference's hand
-// arithmetic, repeated in the comments.
+// a four-query tile. The hand arithmetic behind every expected value is in
+// the comments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -151,7 +151,7 @@ TEST_F(WorkedExampleB, RoundTwoBound) {
 
 TEST_F(WorkedExampleB, RoundOnePartialsWithoutFilter) {
   // With no filter every key runs both rounds. The scores after round 2 are
-  // the reference's final column for keys 0, 2 and 4; for keys 1, 3 and 5
+  // the hand-worked final scores for keys 0, 2 and 4; for keys 1, 3 and 5
   // they are the round-1 value plus the round-2 term, worked out as
   //   k1: lo = [8, 8, 1, 2]  -> 8*16 - 8*4 + 1*32 + 2*2 = 132; -1280 + 132
   //   k3: lo = [2, 1, 13, 4] -> 32 - 4 + 416 + 8 = 452;       -512 + 452

@@ -56,7 +56,8 @@ const char *kValidHeader =
 
 TEST(Safetensors, ReadsTensorsAndMetadata) {
   std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0\0\0", 4);
-  llvm::Expected<SafetensorsFile> file = parseBytes(makeFile(kValidHeader, data));
+  llvm::Expected<SafetensorsFile> file =
+      parseBytes(makeFile(kValidHeader, data));
   ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
   EXPECT_EQ(file->tensors().size(), 2u);
   EXPECT_EQ(file->metadata().at("note"), "hi");
@@ -71,7 +72,8 @@ TEST(Safetensors, ReadsTensorsAndMetadata) {
 
 TEST(Safetensors, WrongDtypeShapeOrName) {
   std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0\0\0", 4);
-  llvm::Expected<SafetensorsFile> file = parseBytes(makeFile(kValidHeader, data));
+  llvm::Expected<SafetensorsFile> file =
+      parseBytes(makeFile(kValidHeader, data));
   ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
 
   llvm::Expected<std::vector<int32_t>> wrongType = file->readI32("a");

@@ -19,7 +19,7 @@
 // the element, the partial sum and the width.
 //
 // Matrices are row-major: X is [rows x inner], W is [inner x cols] (the
-// reference's W_K^h in Z^{H x d}), and the result is [rows x cols].
+// head's slice W_K^h of shape H x d), and the result is [rows x cols].
 //
 //===----------------------------------------------------------------------===//
 

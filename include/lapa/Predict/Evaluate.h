@@ -22,12 +22,13 @@
 //               weight_bits) with the ALOC (or, for fact, symmetric) product.
 //               K-hat is dequantized with the two steps, rotated by RoPE in
 //               float, and requantized per tensor to the key width. RoPE on
-//               K-hat is a float step the reference leaves open; it is
-//               charged as 2 multiplies and 1 addition at 16 bits per
-//               element, plus 1 multiply for the requantization. The query is the formal Q, or, with query_source =
-//               aloc (and always for fact), Q-hat predicted the same way from
-//               W_Q. The other schemes read the reference Q and K in both
-//               modes; HeadEvaluation::usedProjection says which was used.
+//               K-hat is a float step that LAPA's published description
+//               leaves open. It is charged as 2 multiplies and 1 addition at
+//               16 bits per element, plus 1 multiply for the requantization.
+//               The query is the formal Q, or, with query_source = aloc (and
+//               always for fact), Q-hat predicted the same way from W_Q. The
+//               other schemes read the reference Q and K in both modes;
+//               HeadEvaluation::usedProjection says which was used.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +45,7 @@
 
 namespace lapa::predict {
 
-/// Where the predictors' Q and K come from.
+/// Source of the predictors' Q and K.
 enum class InputMode { Reference, Projection };
 
 /// The float activations of one head of one sequence (queries = keys =

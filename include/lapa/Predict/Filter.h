@@ -20,8 +20,8 @@
 // The statistics are taken over the row's current candidates. Scores are in
 // the unit of the final integer score (not shifted down by the slice
 // offset), so a radius means the same thing in every round. Thresholds are
-// computed and compared in long double (64-bit mantissa on x86-64), which
-// holds every partial score of a width up to 64 bits exactly there.
+// computed and compared in long double. Its 64-bit mantissa on x86-64
+// represents every partial score of up to 64 bits exactly.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,12 +9,12 @@
 //
 //   [ sign : 1 bit ][ exponent : E bits ],  E = ceil(log2 B)
 //
-// The exponent field holds LO(v) in 0..B-2; the one unused value B - 1 is
-// the zero flag. That gives 1 + 3 = 4 bits for INT8 (LO 0..6, zero = 7) and
-// 1 + 4 = 5 bits for INT16 (LO 0..14, zero = 15), the code widths of the
-// reference (SOFA stores 4-bit weight codes and makes 5-bit codes of a 16-bit
-// query). A value of -2^(B-1), which symmetric quantization never produces,
-// has no code and is rejected.
+// The exponent field contains LO(v) in 0..B-2, and the one unused value
+// B - 1 is the zero flag. That gives 1 + 3 = 4 bits for INT8 (LO 0..6,
+// zero = 7) and 1 + 4 = 5 bits for INT16 (LO 0..14, zero = 15), the widths
+// SOFA uses: 4-bit weight codes and 5-bit codes of a 16-bit query. A value
+// of -2^(B-1), which symmetric quantization never produces, has no code and
+// is rejected.
 //
 //===----------------------------------------------------------------------===//
 

@@ -17,7 +17,7 @@
 //
 //   P^(r)[i,j] = P^(r-1)[i,j] + sum_c s(Q[i,c]) * ((y_{r,c} << b_r) << LO(Q[i,c]))
 //
-// Round r's accumulator holds P^(r) / 2^{b_r} (exact, since every term so
+// Round r's accumulator stores P^(r) / 2^{b_r} (exact, since every term so
 // far is a multiple of 2^{b_r}) in accumulator_bits[r] signed bits. The
 // range is checked after every lane's addition, in lane order c = 0 .. d-1;
 // an overflow is an error naming the round, the row, the key and the value.

@@ -66,7 +66,7 @@ struct PredictorInput {
   llvm::ArrayRef<float> rowMaxProbability;
 };
 
-/// What one prediction produced.
+/// The output of one prediction.
 struct PredictionResult {
   Selection selection;
   /// Keys scored in each round and passed on by its filter.

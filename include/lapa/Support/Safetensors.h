@@ -28,7 +28,21 @@
 namespace lapa::support {
 
 /// Element types of the safetensors format.
-enum class DType { Bool, U8, I8, I16, U16, F16, BF16, I32, U32, F32, I64, U64, F64 };
+enum class DType {
+  Bool,
+  U8,
+  I8,
+  I16,
+  U16,
+  F16,
+  BF16,
+  I32,
+  U32,
+  F32,
+  I64,
+  U64,
+  F64
+};
 
 /// Returns the dtype's spelling in a safetensors header ("F32", "I32", ...).
 llvm::StringRef dtypeName(DType dtype);
