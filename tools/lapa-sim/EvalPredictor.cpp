@@ -1,10 +1,10 @@
 //===- EvalPredictor.cpp - The eval-predictor subcommand of lapa-sim ------===//
 //
-// Parses the predictor parameters from the command line (each applies to
-// the selected schemes that read it, and one that no selected scheme reads
-// is an error), validates every configuration before reading data, then
-// evaluates each configuration on every selected window, layer and head of
-// the reference file and writes the reports.
+// Parses the predictor parameters from the command line. Each parameter
+// applies to the selected schemes that read it, and one that no selected
+// scheme reads is an error. Every configuration is validated before any data
+// is read. Then each configuration is evaluated on every selected window,
+// layer and head of the reference file, and the reports are written.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,16 +110,20 @@ cl::list<double> keepRatios(
     cl::sub(evalPredictorCommand));
 cl::opt<std::string> selectOption("select",
                                   cl::desc("Final selection: topk or "
-                                           "threshold"),
+                                           "threshold (default topk; sanger "
+                                           "threshold)"),
                                   cl::sub(evalPredictorCommand));
 cl::opt<double> thresholdOption(
-    "threshold", cl::desc("Softmax-probability threshold of select=threshold"),
+    "threshold", cl::desc("Softmax-probability threshold of select=threshold, "
+             "in (0, 1) (sanger default 0.002)"),
     cl::sub(evalPredictorCommand));
 cl::opt<std::string> filterOption(
-    "filter", cl::desc("DDF rule between rounds: none, safe, maxmean, radius"),
+    "filter", cl::desc("DDF rule between rounds: none, safe, maxmean, radius "
+             "(default safe; energon maxmean)"),
     cl::sub(evalPredictorCommand));
 cl::opt<double> filterAlphaOption(
-    "filter-alpha", cl::desc("Weight of the row maximum in the maxmean rule"),
+    "filter-alpha", cl::desc("Weight of the row maximum in the maxmean rule, in [0, 1] "
+             "(default 0.5)"),
     cl::sub(evalPredictorCommand));
 cl::opt<double> filterRadiusOption(
     "filter-radius",
@@ -127,28 +131,31 @@ cl::opt<double> filterRadiusOption(
              "score units"),
     cl::sub(evalPredictorCommand));
 cl::opt<unsigned> roundsOption("rounds",
-                               cl::desc("Number of MRSA rounds"),
+                               cl::desc("Number of MRSA rounds (default 2)"),
                                cl::sub(evalPredictorCommand));
 cl::list<unsigned> slicesOption(
-    "slices", cl::desc("Slice widths of K-hat, most significant first"),
+    "slices", cl::desc("Slice widths of K-hat in bits, most significant first, "
+             "comma-separated; they sum to --key-bits (default 4,4)"),
     cl::CommaSeparated, cl::sub(evalPredictorCommand));
 cl::list<unsigned> accumulatorBitsOption(
-    "accumulator-bits", cl::desc("Accumulator width of each MRSA round"),
+    "accumulator-bits", cl::desc("Signed accumulator width in bits of each MRSA round, "
+             "comma-separated (default 26,30)"),
     cl::CommaSeparated, cl::sub(evalPredictorCommand));
-cl::opt<unsigned> keyBitsOption("key-bits", cl::desc("Width of K-hat"),
+cl::opt<unsigned> keyBitsOption("key-bits", cl::desc("Width of K-hat in bits (default 8; sofa 16)"),
                                 cl::sub(evalPredictorCommand));
 cl::opt<unsigned> queryBitsOption(
-    "query-bits", cl::desc("Width of the query before log coding"),
+    "query-bits", cl::desc("Width of the query in bits before log coding (default 16)"),
     cl::sub(evalPredictorCommand));
 cl::opt<unsigned> activationBitsOption(
-    "activation-bits", cl::desc("Width of the layer input X"),
+    "activation-bits", cl::desc("Width of the layer input X in bits (default 8)"),
     cl::sub(evalPredictorCommand));
 cl::opt<unsigned> weightBitsOption("weight-bits",
-                                   cl::desc("Width of W_K and W_Q"),
+                                   cl::desc("Width of W_K and W_Q in bits (default 8)"),
                                    cl::sub(evalPredictorCommand));
 cl::opt<unsigned> keyAccumulatorBitsOption(
     "key-accumulator-bits",
-    cl::desc("Accumulator width of the key prediction"),
+    cl::desc("Signed accumulator width in bits of the key prediction "
+             "(default 32)"),
     cl::sub(evalPredictorCommand));
 cl::opt<std::string> keyLogCodedOption(
     "key-log-coded",
@@ -160,26 +167,38 @@ cl::opt<std::string> querySourceOption(
     cl::desc("formal Q, or aloc (Q-hat predicted from W_Q; projection mode)"),
     cl::sub(evalPredictorCommand));
 cl::opt<unsigned> scoreBitsOption("score-bits",
-                                  cl::desc("sanger: width of Q and K"),
+                                  cl::desc("sanger: width of Q and K in bits (default 4)"),
                                   cl::sub(evalPredictorCommand));
 cl::list<unsigned> roundBitsOption(
-    "round-bits", cl::desc("energon: precision of each filtering round"),
+    "round-bits", cl::desc("energon: most significant bits of Q and K used by each "
+             "round, rising, comma-separated (default 2,4)"),
     cl::CommaSeparated, cl::sub(evalPredictorCommand));
 cl::opt<unsigned> segmentsOption("segments",
-                                 cl::desc("sofa: segments of the top-k"),
+                                 cl::desc("sofa: number of row segments of the top-k (default 4)"),
                                  cl::sub(evalPredictorCommand));
 cl::opt<unsigned> msbBitsOption(
-    "msb-bits", cl::desc("spatten: bits fetched first of each 12-bit key"),
+    "msb-bits", cl::desc("spatten: bits fetched first of each 12-bit key "
+             "(default 6)"),
     cl::sub(evalPredictorCommand));
 cl::opt<double> requantThresholdOption(
     "requant-threshold",
-    cl::desc("spatten: refetch a row's low bits below this maximum "
-             "probability"),
+    cl::desc("spatten: refetch a row's low bits when its maximum "
+             "probability is below this value (default 0.1)"),
     cl::sub(evalPredictorCommand));
 
 // --- Helpers ---------------------------------------------------------------
 
+// Whether a progress line is on standard error without a newline yet.
+bool progressLineShown = false;
+
+void clearProgressLine() {
+  if (progressLineShown)
+    llvm::errs() << "\r" << std::string(60, ' ') << "\r";
+  progressLineShown = false;
+}
+
 void reportError(const llvm::Twine &message) {
+  clearProgressLine();
   llvm::WithColor::error(llvm::errs(), "lapa-sim") << message << "\n";
 }
 
@@ -477,15 +496,14 @@ public:
       : total(total), enabled(llvm::sys::Process::StandardErrIsDisplayed()) {}
   void step(unsigned window, unsigned layer) {
     ++done;
-    if (enabled)
-      llvm::errs() << llvm::formatv(
-          "\reval-predictor: window {0}, layer {1} ({2}/{3})   ", window,
-          layer, done, total);
+    if (!enabled)
+      return;
+    llvm::errs() << llvm::formatv(
+        "\reval-predictor: window {0}, layer {1} ({2}/{3})   ", window, layer,
+        done, total);
+    progressLineShown = true;
   }
-  ~Progress() {
-    if (enabled && done)
-      llvm::errs() << "\r" << std::string(60, ' ') << "\r";
-  }
+  ~Progress() { clearProgressLine(); }
 
 private:
   unsigned total;

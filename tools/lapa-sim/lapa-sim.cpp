@@ -1,8 +1,8 @@
 //===- lapa-sim.cpp - The lapa simulator and evaluation driver ------------===//
 //
 // Entry point of lapa-sim. Each mode of the tool is an llvm::cl subcommand
-// with its own options (today `eval-predictor`; the simulation subcommands
-// will join it), so main() only parses the command line and dispatches.
+// with its own options: today `eval-predictor`, later also the simulation
+// modes. main() therefore only parses the command line and dispatches.
 //
 //===----------------------------------------------------------------------===//
 
