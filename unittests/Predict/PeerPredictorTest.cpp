@@ -210,6 +210,37 @@ TEST(LapaPredictor, QueryCodedAtRunTime) {
   EXPECT_EQ(result->rounds[1].candidates, 3u);
 }
 
+TEST(MeasureSelection, RecallMassAndNeeded) {
+  // Two causal rows. Row 0 sees key 0 only; row 1 scores [1, 3] with
+  // probabilities [0.25, 0.75]. Keep ratio 0.5 gives k = 1 in both rows:
+  // the exact top-1 is {0} and {1}. The selection {0}, {0} recalls 1 of 2
+  // (recall 0.5), covers mass (1 + 0.25) / 2 = 0.625, keeps 2 of 3 visible
+  // keys and needs 1 of 2 tokens.
+  std::vector<float> scores = {5, 0, 1, 3};
+  std::vector<float> probs = {1, 0, 0.25f, 0.75f};
+  TileShape shape;
+  shape.queryRows = 2;
+  shape.keyRows = 2;
+  shape.headDim = 1;
+  Selection selection = makeSelection(2, 2, {{0}, {0}});
+  SelectionQuality quality =
+      measureSelection(selection, scores, probs, shape, 0.5);
+  EXPECT_EQ(quality.exactKeys, 2u);
+  EXPECT_EQ(quality.recalledKeys, 1u);
+  EXPECT_DOUBLE_EQ(quality.recall(), 0.5);
+  EXPECT_DOUBLE_EQ(quality.meanMass(), 0.625);
+  EXPECT_DOUBLE_EQ(quality.selectedFraction(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(quality.neededFraction(), 0.5);
+
+  // Without a keep ratio (threshold mode) k is the selected count: row 1
+  // keeps 2 keys, so its exact top-2 is {0, 1} and both are recalled.
+  Selection wide = makeSelection(2, 2, {{0}, {0, 1}});
+  SelectionQuality all =
+      measureSelection(wide, scores, probs, shape, std::nullopt);
+  EXPECT_EQ(all.exactKeys, 3u);
+  EXPECT_EQ(all.recalledKeys, 3u);
+}
+
 TEST(PredictErrors, InvalidConfiguration) {
   PredictorConfig config = PredictorConfig::defaults(Scheme::Lapa);
   config.keepRatio = 0.0;

@@ -64,6 +64,27 @@ TEST(AlocWidth, ShapeMismatchIsAnError) {
             std::string::npos);
 }
 
+TEST(AlocActivation, CodedActivationsShiftWeights) {
+  // key_log_coded = activation: s(x) * (w << LO(x)).
+  //   x = 37 (+, LO 5), w = -20: -20 << 5 = -640
+  //   x = -12 (-, LO 3), w = 7:  -(7 << 3) = -56
+  //   x = 0 (zero flag), w = 99: 0
+  // Sum -696; the exact product is -740 - 84 + 0 = -824.
+  std::vector<LogCode> x = {makeLogCode(37), makeLogCode(-12), makeLogCode(0)};
+  std::vector<int32_t> w = {-20, 7, 99};
+  AlocMatmulShape shape;
+  shape.rows = 1;
+  shape.inner = 3;
+  shape.cols = 1;
+  llvm::Expected<AlocMatmulResult> result =
+      alocMatmulLogActivation(x, w, shape);
+  ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+  EXPECT_EQ(result->values[0], -696);
+  // Three shift-adds of 8-bit weights and three run-time detections.
+  EXPECT_EQ(result->counts.shiftAdds.at(8), 3u);
+  EXPECT_EQ(result->counts.leadingOneDetections.at(8), 3u);
+}
+
 // The extreme tile of the default widths: d = 128, every key element -128
 // (hi nibble -8, lo nibble 0) and every query element 32767 (LO 14).
 class MrsaWidth : public ::testing::Test {
