@@ -4,11 +4,11 @@
 // LLVM's streaming YAML parser into a small in-memory tree. A syntax error
 // anywhere in the file is thus reported before any value is interpreted,
 // and every node keeps its line and column. The second step walks the
-// tree with an explicit key list per section: an unknown key, a missing
+// tree with an explicit key list per section. An unknown key, a missing
 // required key, a duplicate key or a value of the wrong type is an error
-// that names the key path and, for unknown keys, lists the valid ones.
-// Range checks live in Validate.cpp; their errors get the line and column
-// of the key path they name.
+// that names the key path, and an unknown-key error lists the valid keys.
+// Range checks live in Validate.cpp, and their errors get the line and
+// column of the key path they name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -140,9 +140,9 @@ private:
     // SMDiagnostic counts columns from 0.
     Location location{static_cast<unsigned>(std::max(0, diagnostic.getLineNo())),
                       static_cast<unsigned>(diagnostic.getColumnNo() + 1)};
-    // LLVM's scanner ends some messages with '!', which reads oddly before
-    // the advice that follows.
-    std::string message = StringRef(diagnostic.getMessage()).rtrim('!').str();
+    // LLVM's scanner ends its messages with '!' or '.', which reads oddly
+    // before the advice that follows.
+    std::string message = StringRef(diagnostic.getMessage()).rtrim("!.").str();
     syntaxError.reset();
     return makeError(location, "invalid YAML: " + message +
                                    "; check the indentation, quotes and "
@@ -243,6 +243,24 @@ private:
 //===----------------------------------------------------------------------===//
 // Step 2: from the tree to a HardwareConfig
 //===----------------------------------------------------------------------===//
+
+/// Returns the valid key nearest to a misspelled one, if it is within two
+/// edits or within a third of the longer key's length.
+std::optional<StringRef> closestKey(StringRef key,
+                                    ArrayRef<StringRef> validKeys) {
+  std::optional<StringRef> closest;
+  unsigned closestDistance = ~0u;
+  for (StringRef valid : validKeys) {
+    unsigned limit =
+        std::max<unsigned>(2, std::max(key.size(), valid.size()) / 3);
+    unsigned distance = key.edit_distance(valid);
+    if (distance <= limit && distance < closestDistance) {
+      closest = valid;
+      closestDistance = distance;
+    }
+  }
+  return closest;
+}
 
 std::string joinPath(StringRef parent, StringRef key) {
   if (parent.empty())
@@ -360,11 +378,8 @@ private:
         continue;
       }
       std::string suggestion;
-      for (StringRef valid : validKeys)
-        if (StringRef(key).edit_distance(valid) <= 2) {
-          suggestion = ("did you mean '" + valid + "'? ").str();
-          break;
-        }
+      if (std::optional<StringRef> closest = closestKey(key, validKeys))
+        suggestion = ("did you mean '" + *closest + "'? ").str();
       return makeError(node.keyLocations[i], joinPath(path, key),
                        "unknown key '" + key + "' " + where + "; " +
                            suggestion + "valid keys are " +
@@ -801,28 +816,28 @@ Error ConfigReader::readEnergyEntry(const YamlNode &node, StringRef path,
 
   // Exactly one value key. Whether it is the key the action needs is
   // checked in validate(), against the action's quantity.
-  std::vector<StringRef> given;
+  std::vector<StringRef> valueKeys;
   for (EnergyQuantity quantity :
        {EnergyQuantity::PerAction, EnergyQuantity::PerBit,
         EnergyQuantity::LeakagePower}) {
     StringRef key = energyQuantityKey(quantity);
     if (!node.find(key))
       continue;
-    given.push_back(key);
+    valueKeys.push_back(key);
     entry.quantity = quantity;
     if (Error error = readNumber(node, key, path, entry.value))
       return error;
   }
   StringRef expected = energyQuantityKey(actionQuantity(entry.action));
-  if (given.empty())
+  if (valueKeys.empty())
     return makeError(node.location, path.str(),
                      path + " (" + entry.component + " " + entry.action +
                          ") has no value; add " + expected +
                          " (one of energy_pj, energy_pj_per_bit, power_mw)");
-  if (given.size() > 1)
+  if (valueKeys.size() > 1)
     return makeError(node.location, path.str(),
                      path + " (" + entry.component + " " + entry.action +
-                         ") gives " + joinNames(given) +
+                         ") gives " + joinNames(valueKeys) +
                          "; keep only one value key, " + expected +
                          " for this action");
   return Error::success();

@@ -423,11 +423,21 @@ TEST(ConfigErrors, UnknownKeyListsValidKeys) {
       << error.text;
 }
 
+TEST(ConfigErrors, UnknownKeySuggestsClosest) {
+  ErrorParts error = parseFailure(editTiny("  mac_array:", "  marray:"));
+  EXPECT_EQ(error.message,
+            "unknown key 'marray' in execution_unit; did you mean "
+            "'mac_array'? valid keys are mac_array, softmax, vector");
+}
+
 TEST(ConfigErrors, UnknownTopLevelKey) {
   ErrorParts error = parseFailure(editTiny("clock_mhz:", "clock:"));
   EXPECT_EQ(error.keyPath, "clock");
-  EXPECT_NE(error.message.find("unknown key 'clock' at the top level"),
+  EXPECT_NE(error.message.find("unknown key 'clock' at the top level; valid"),
             std::string::npos)
+      << error.message;
+  // Four edits from clock_mhz, too far for a suggestion.
+  EXPECT_EQ(error.message.find("did you mean"), std::string::npos)
       << error.message;
   EXPECT_NE(error.message.find("valid keys are name, technology_nm, "
                                "clock_mhz, area_mm2, dma, speculation_unit, "
@@ -903,6 +913,60 @@ TEST(ConfigErrors, DuplicateEnergyEntry) {
   EXPECT_EQ(error.keyPath, "energy[9]");
   EXPECT_NE(error.message.find("repeats dram read"), std::string::npos)
       << error.message;
+}
+
+//===----------------------------------------------------------------------===//
+// Robustness: damaged files fail with a message, never a crash
+//===----------------------------------------------------------------------===//
+
+/// Parses `text` and checks that it either succeeds or fails with one
+/// ConfigError that has a message.
+void expectParsesOrFailsCleanly(const std::string &text,
+                                const std::string &what) {
+  llvm::Expected<HardwareConfig> config = parseHardwareConfig(text, "t.yaml");
+  if (config)
+    return;
+  bool sawConfigError = false;
+  llvm::handleAllErrors(
+      config.takeError(),
+      [&](const ConfigError &error) {
+        sawConfigError = true;
+        EXPECT_FALSE(error.getMessage().empty()) << what;
+      },
+      [&](const llvm::ErrorInfoBase &other) {
+        ADD_FAILURE() << what << ": unexpected error " << other.message();
+      });
+  EXPECT_TRUE(sawConfigError) << what;
+}
+
+TEST(Robustness, EveryPrefix) {
+  std::string text = kTinyConfig;
+  for (size_t length = 0; length < text.size(); ++length)
+    expectParsesOrFailsCleanly(text.substr(0, length),
+                               "prefix of " + std::to_string(length));
+}
+
+TEST(Robustness, EverySingleCharacterDeleted) {
+  std::string text = kTinyConfig;
+  for (size_t at = 0; at < text.size(); ++at) {
+    std::string damaged = text;
+    damaged.erase(at, 1);
+    expectParsesOrFailsCleanly(damaged, "deleted offset " + std::to_string(at));
+  }
+}
+
+TEST(Robustness, DeepNestingRejected) {
+  std::string text = "name: " + std::string(10000, '[') + "\n";
+  ErrorParts error = parseFailure(text);
+  EXPECT_TRUE(error.failed);
+  std::string mappings = "name: tiny\ndma:";
+  for (int depth = 0; depth < 40; ++depth)
+    mappings += " {a:";
+  mappings += " 1" + std::string(40, '}') + "\n";
+  ErrorParts nested = parseFailure(mappings);
+  EXPECT_NE(nested.message.find("the YAML nesting is deeper than 32 levels"),
+            std::string::npos)
+      << nested.message;
 }
 
 //===----------------------------------------------------------------------===//
