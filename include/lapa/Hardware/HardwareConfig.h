@@ -318,9 +318,9 @@ struct HardwareConfig {
   std::string toYaml() const;
 
   /// Returns the 64-bit FNV-1a hash of the canonical form. Comments, key
-  /// order, buffer order and number spelling (64 versus 6.4e1) do not
-  /// change it; any change of a value does. It also changes if a later
-  /// version of this library changes the canonical form.
+  /// order, buffer order and the spelling of a number value (50 versus
+  /// 5e1) do not change it, and any change of a value does. It also changes
+  /// if a later version of this library changes the canonical form.
   uint64_t fingerprint() const;
 };
 
