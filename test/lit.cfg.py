@@ -34,7 +34,7 @@ if config.lapa_enable_mlir:
     config.available_features.add("mlir")
 # Optional tools are added when their folder exists, so that a partial build
 # can still run the tests of what it has.
-for optional in ["lapa-translate", "lapa-sim", "lapa-run"]:
+for optional in ["lapa-translate", "lapa-sim", "lapa-run", "lapa-hw"]:
     if os.path.exists(os.path.join(config.lapa_tools_dir, optional)):
         tools.append(optional)
         config.available_features.add(optional)
