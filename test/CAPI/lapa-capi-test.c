@@ -6,6 +6,7 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+// REQUIRES: mlir
 // RUN: lapa-capi-test 2>&1 | FileCheck %s
 
 #include "lapa-c/Dialects.h"

@@ -1,6 +1,7 @@
 // The bundled example verifies, reads back from its printed form, and its
 // LAPA flow costs what the shapes imply: 128 tokens, hidden size 128,
 // 4 heads of 32, keep ratio 0.25.
+// REQUIRES: mlir
 // RUN: lapa-opt %lapa_src_root/examples/lapa/tinyllama-attention.mlir | lapa-opt | FileCheck %s --check-prefix=ROUNDTRIP
 // RUN: lapa-opt %lapa_src_root/examples/lapa/tinyllama-attention.mlir --lapa-annotate-op-counts | FileCheck %s
 

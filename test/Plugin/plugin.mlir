@@ -1,6 +1,6 @@
 // Upstream mlir-opt loads lapa as a dialect plugin and a pass plugin,
 // parses and prints lapa IR, and runs a lapa pass by name.
-// REQUIRES: plugin
+// REQUIRES: plugin, mlir
 // RUN: mlir-opt %s --load-dialect-plugin=%lapa_lib_dir/lapa-plugin%shlibext | FileCheck %s
 // RUN: mlir-opt %s --load-dialect-plugin=%lapa_lib_dir/lapa-plugin%shlibext \
 // RUN:   --load-pass-plugin=%lapa_lib_dir/lapa-plugin%shlibext \

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
 
   mlir::registerTransformsPasses();
   mlir::lapa::registerLapaPasses();
+  mlir::lapa::registerLapaConversionPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "lapa optimizer driver\n", registry));

@@ -1,5 +1,6 @@
 // Verifier rules of lapa.attention and lapa.sparse_attention. Every case
 // states its rule; the valid boundary cases sit beside the failing ones.
+// REQUIRES: mlir
 // RUN: lapa-opt %s -split-input-file -verify-diagnostics
 
 // The query is [B, H, Sq, D]: rank 4.

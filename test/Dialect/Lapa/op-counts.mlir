@@ -1,5 +1,6 @@
 // Static operation counts of lapa ops. Every number is worked out by hand
 // in the comment above its check.
+// REQUIRES: mlir
 // RUN: lapa-opt %s --lapa-annotate-op-counts --split-input-file --verify-diagnostics | FileCheck %s
 
 // Causal attention, B = 1, H = 2, Sq = Skv = 4, D = Dv = 8.

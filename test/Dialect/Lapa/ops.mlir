@@ -1,4 +1,5 @@
 // Round trip of every lapa op through its custom form and its generic form.
+// REQUIRES: mlir
 // RUN: lapa-opt %s | lapa-opt | FileCheck %s
 // RUN: lapa-opt %s --mlir-print-op-generic | lapa-opt | FileCheck %s
 

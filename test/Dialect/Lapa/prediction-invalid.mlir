@@ -1,6 +1,7 @@
 // Verifier rules of the quantization, log-coding, prediction, selection
 // and sparse projection ops. Every case states its rule; valid boundary
 // cases sit beside the failing ones.
+// REQUIRES: mlir
 // RUN: lapa-opt %s -split-input-file -verify-diagnostics
 
 // Quantization produces 2- to 16-bit integers.

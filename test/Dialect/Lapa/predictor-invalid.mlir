@@ -1,5 +1,6 @@
 // Rules of #lapa.predictor, !lapa.log_code and #lapa.target. Every case
 // states its rule; valid boundary cases sit beside the failing ones.
+// REQUIRES: mlir
 // RUN: lapa-opt %s -split-input-file -verify-diagnostics
 
 // The scheme is one of lapa, sofa, fact, sanger, energon, spatten, oracle, dense.

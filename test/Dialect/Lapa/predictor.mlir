@@ -1,5 +1,6 @@
 // #lapa.predictor prints every parameter it sets, in a fixed order, with
 // the shortest float spelling, and reads back to the same attribute.
+// REQUIRES: mlir
 // RUN: lapa-opt %s | lapa-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @defaults

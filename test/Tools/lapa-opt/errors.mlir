@@ -1,5 +1,6 @@
 // Malformed lapa IR gets a located diagnostic and exit code 1, never a
 // crash: one case per kind of mistake a user makes by hand.
+// REQUIRES: mlir
 // RUN: split-file %s %t
 // RUN: not lapa-opt %t/rank.mlir 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not lapa-opt %t/heads.mlir 2>&1 | FileCheck %s --check-prefix=HEADS

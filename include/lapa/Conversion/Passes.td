@@ -1,0 +1,58 @@
+//===- Passes.td - Conversions into and out of lapa --------*- tablegen -*-===//
+//
+// Declarative definitions of the passes that raise front-end graphs to the
+// lapa dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LAPA_CONVERSION_PASSES_TD
+#define LAPA_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LapaRaiseAttention : Pass<"lapa-raise-attention"> {
+  let summary = "Replace scaled-dot-product attention in linalg or TOSA with lapa.attention.";
+  let description = [{
+    Finds attention written out as front ends emit it: a contraction of the
+    query with the key, a constant scale, an optional additive mask, a
+    softmax over the key axis (decomposed into max, subtract, exp, sum and
+    divide or reciprocal-multiply, with or without the max subtraction),
+    and a contraction of the probabilities with the value. The ops may be
+    linalg named ops, `linalg.generic` ops, or TOSA 1.0 ops, with reshapes,
+    transposes, broadcasts, casts and identity ops between them.
+
+    Each match becomes one `lapa.attention` on `[B, H, S, D]` tensors. The
+    query, key and value are taken where they enter the contractions, so
+    the projections that produce them stay visible for later passes. The
+    softmax chain and the score contraction become dead and are erased; the
+    value contraction's result is replaced.
+
+    Accepted variants: the key transposed by an explicit op or consumed
+    already transposed; the scale as a multiply or divide by a constant
+    (including a reciprocal of a constant such as sqrt(D)), before or after
+    the score contraction; an additive mask of any shape that broadcasts to
+    the scores; the scores transposed before the softmax; batch and head
+    dimensions of size 1 or merged into one batch dimension.
+
+    Not raised, with a remark when `emit-remarks` is set: a softmax over an
+    axis other than the key axis, a scale that is not a constant, a mask
+    added in a different layout than the softmax's, and value contractions
+    that do not reduce over the key axis.
+  }];
+  let dependentDialects = [
+    "::mlir::lapa::LapaDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let options = [
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"false",
+           "Emit a remark at every softmax that is not raised, with the reason">
+  ];
+  let statistics = [
+    Statistic<"numRaised", "num-raised", "Number of attention blocks raised">,
+    Statistic<"numRejected", "num-rejected",
+              "Number of softmax candidates left unchanged">
+  ];
+}
+
+#endif // LAPA_CONVERSION_PASSES_TD
