@@ -42,10 +42,10 @@ bool isZeroInit(Value value) {
   return scalar && *scalar == 0.0;
 }
 
-/// Returns the scalar float constant a body operand refers to when it is
-/// defined outside the op's region.
-std::optional<double> outsideScalar(Value value, Region &region) {
-  if (region.isAncestor(value.getParentRegion()))
+/// Returns the scalar float constant a body operand refers to: a constant
+/// defined outside the op's region or inside its body.
+std::optional<double> bodyScalar(Value value) {
+  if (isa<BlockArgument>(value))
     return std::nullopt;
   FloatAttr attr;
   if (matchPattern(value, m_Constant(&attr)))
@@ -164,7 +164,7 @@ std::optional<Elementwise> matchGenericElementwise(linalg::GenericOp generic) {
       operand.tensor = generic.getDpsInputs()[arg.getArgNumber()];
       operand.map = maps[arg.getArgNumber()];
     } else {
-      operand.scalar = outsideScalar(value, generic.getRegion());
+      operand.scalar = bodyScalar(value);
       if (!operand.scalar)
         return false;
     }
@@ -181,8 +181,10 @@ std::optional<Elementwise> matchGenericElementwise(linalg::GenericOp generic) {
     return elementwise;
   }
 
-  // Otherwise the body is exactly one scalar op and the yield.
-  if (body.getOperations().size() != 2)
+  // Otherwise the body is one scalar op and the yield, plus any constants
+  // it reads.
+  auto isConstant = [](Operation &bodyOp) { return isa<arith::ConstantOp>(bodyOp); };
+  if (body.getOperations().size() - llvm::count_if(body, isConstant) != 2)
     return std::nullopt;
   Operation *scalarOp = yielded.getDefiningOp();
   elementwise.kind =

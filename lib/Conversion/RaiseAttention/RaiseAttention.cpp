@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
@@ -36,9 +37,23 @@ ArrayRef<int64_t> shapeOf(Value value) {
   return cast<ShapedType>(value.getType()).getShape();
 }
 
+/// Returns whether the operand reads its tensor element for element: the
+/// same shape, and a map that is the identity except for a constant 0 on
+/// unit dimensions (as tosa-to-linalg writes them).
 bool isIdentityRead(const ElementwiseOperand &operand, Value result) {
-  return operand.tensor && operand.map.isIdentity() &&
-         shapeOf(operand.tensor) == shapeOf(result);
+  if (!operand.tensor || shapeOf(operand.tensor) != shapeOf(result))
+    return false;
+  ArrayRef<int64_t> shape = shapeOf(result);
+  if (operand.map.getNumResults() != shape.size())
+    return false;
+  for (auto [index, expr] : llvm::enumerate(operand.map.getResults())) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr); dim && dim.getPosition() == index)
+      continue;
+    auto constant = dyn_cast<AffineConstantExpr>(expr);
+    if (!constant || constant.getValue() != 0 || shape[index] != 1)
+      return false;
+  }
+  return true;
 }
 
 /// Follows copies, broadcasts and reshapes up to the value they read.
@@ -92,6 +107,10 @@ struct OperandRoles {
   SmallVector<int64_t> batch;
   int64_t sequence = -1;
   int64_t feature = -1;
+  /// When a constant scale was moved into the attention: the tensor before
+  /// that scale, and the views between it and `value`, producers first.
+  Value unscaled;
+  SmallVector<Operation *> replayViews;
 };
 
 /// Everything a successful match needs to build lapa.attention.
@@ -334,15 +353,18 @@ LogicalResult AttentionMatcher::matchScores() {
     if (kind != ElementwiseKind::Add)
       return fail("an elementwise op on the scores is not a scale or a mask");
 
-    // The mask: an addition of a tensor, in the softmax's layout.
-    for (int i = 0; i < 2 && chain < 0; ++i)
-      if (isIdentityRead(operands[i], current) && operands[1 - i].tensor &&
-          !constants[i] &&
-          reachesContraction(operands[i].tensor) &&
-          !(isIdentityRead(operands[1 - i], current) &&
-            reachesContraction(operands[1 - i].tensor) && i == 1))
-        chain = i;
-    if (chain < 0)
+    // The mask: an addition of a tensor, in the softmax's layout. The
+    // scores are the full-shape operand that comes from a contraction; when
+    // that cannot be told, the first full-shape operand.
+    bool full[2] = {isIdentityRead(operands[0], current),
+                    isIdentityRead(operands[1], current)};
+    bool fromContraction[2] = {full[0] && reachesContraction(operands[0].tensor),
+                               full[1] && reachesContraction(operands[1].tensor)};
+    if (fromContraction[0] != fromContraction[1])
+      chain = fromContraction[0] ? 0 : 1;
+    else if (full[0] || full[1])
+      chain = full[0] ? 0 : 1;
+    if (chain < 0 || !operands[1 - chain].tensor)
       return fail("neither operand of the mask addition carries the scores");
     if (result.mask.tensor)
       return fail("the scores get two additive masks; combine them first");
@@ -448,9 +470,18 @@ FailureOr<AttentionMatch> AttentionMatcher::match() {
       return fail("an attention operand has a dynamic shape; make the "
                   "sequence length static before raising");
 
-  // A scale on the query or key operand moves into the attention's scale.
+  // A constant scale on the query or key moves into the attention's scale,
+  // also when reshapes or transposes lie between it and the contraction:
+  // those views are replayed on the unscaled tensor.
   for (OperandRoles *roles : {&result.query, &result.key}) {
-    while (Operation *op = roles->value.getDefiningOp()) {
+    Value current = roles->value;
+    SmallVector<Operation *> views;
+    while (Operation *op = current.getDefiningOp()) {
+      if (std::optional<View> view = matchView(op)) {
+        views.push_back(op);
+        current = view->source;
+        continue;
+      }
       std::optional<Elementwise> elementwise = matchElementwise(op);
       if (!elementwise || elementwise->operands.size() != 2)
         break;
@@ -460,18 +491,20 @@ FailureOr<AttentionMatch> AttentionMatcher::match() {
       if (elementwise->kind == ElementwiseKind::Mul && !lhs && rhs &&
           isIdentityRead(operands[0], elementwise->result)) {
         result.scale *= *rhs;
-        roles->value = operands[0].tensor;
+        current = operands[0].tensor;
       } else if (elementwise->kind == ElementwiseKind::Mul && lhs && !rhs &&
                  isIdentityRead(operands[1], elementwise->result)) {
         result.scale *= *lhs;
-        roles->value = operands[1].tensor;
+        current = operands[1].tensor;
       } else if (elementwise->kind == ElementwiseKind::Div && !lhs && rhs &&
                  isIdentityRead(operands[0], elementwise->result)) {
         result.scale /= *rhs;
-        roles->value = operands[0].tensor;
+        current = operands[0].tensor;
       } else {
         break;
       }
+      roles->unscaled = current;
+      roles->replayViews.assign(views.rbegin(), views.rend());
     }
   }
   if (!(result.scale > 0.0) || !std::isfinite(result.scale))
@@ -484,6 +517,14 @@ Value buildCanonicalOperand(OpBuilder &builder, Location loc,
                             const OperandRoles &roles, int64_t batchSize,
                             int64_t heads) {
   Value value = roles.value;
+  if (roles.unscaled) {
+    IRMapping mapping;
+    value = roles.unscaled;
+    for (Operation *view : roles.replayViews) {
+      mapping.map(view->getOperand(0), value);
+      value = builder.clone(*view, mapping)->getResult(0);
+    }
+  }
   auto type = cast<RankedTensorType>(value.getType());
   SmallVector<int64_t> permutation(roles.batch.begin(), roles.batch.end());
   permutation.push_back(roles.sequence);
