@@ -128,9 +128,16 @@ struct AttentionMatch {
   SmallVector<Operation *> matchedOps;
 };
 
+/// A softmax candidate: an exponential of a decomposed softmax, or a named
+/// linalg.softmax.
+struct Candidate {
+  Operation *op = nullptr;
+  std::optional<Elementwise> exp;
+};
+
 class AttentionMatcher {
 public:
-  explicit AttentionMatcher(Elementwise exp) : exp(exp) {}
+  explicit AttentionMatcher(Candidate candidate) : candidate(candidate) {}
 
   /// Matches the attention around the exponential; on failure, `reason`
   /// says why.
@@ -144,16 +151,33 @@ private:
     return failure();
   }
   LogicalResult matchSoftmax();
+  LogicalResult matchNamedSoftmax(linalg::SoftmaxOp softmax);
   LogicalResult matchScores();
   LogicalResult matchOutput();
 
-  Elementwise exp;
+  Candidate candidate;
   AttentionMatch result;
   /// The softmax input (after the max subtraction and casts are peeled).
   Value scores;
 };
 
+LogicalResult AttentionMatcher::matchNamedSoftmax(linalg::SoftmaxOp softmax) {
+  auto type = cast<ShapedType>(softmax.getInput().getType());
+  if (!type.hasStaticShape())
+    return fail("the softmax operand has a dynamic shape; make the sequence "
+                "length static before raising");
+  result.softmaxShape.assign(type.getShape().begin(), type.getShape().end());
+  result.keyAxis = softmax.getDimension();
+  result.probs = softmax.getResult()[0];
+  result.matchedOps.push_back(softmax);
+  scores = softmax.getInput();
+  return success();
+}
+
 LogicalResult AttentionMatcher::matchSoftmax() {
+  if (auto named = dyn_cast<linalg::SoftmaxOp>(candidate.op))
+    return matchNamedSoftmax(named);
+  Elementwise &exp = *candidate.exp;
   if (exp.operands.size() != 1 || !isIdentityRead(exp.operands[0], exp.result))
     return fail("the exponential does not read one full-shape tensor");
   Value expResult = exp.result;
@@ -529,6 +553,21 @@ Value buildCanonicalOperand(OpBuilder &builder, Location loc,
   SmallVector<int64_t> permutation(roles.batch.begin(), roles.batch.end());
   permutation.push_back(roles.sequence);
   permutation.push_back(roles.feature);
+  // An operand that is itself a transpose (the key transposed for the
+  // contraction) is read from before that transpose when the two cancel.
+  if (Operation *producer = value.getDefiningOp()) {
+    std::optional<View> view = matchView(producer);
+    if (view && !view->isReshape) {
+      SmallVector<int64_t> composed;
+      for (int64_t dim : permutation)
+        composed.push_back(view->sourceDim[dim]);
+      if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size()))) {
+        value = view->source;
+        type = cast<RankedTensorType>(value.getType());
+        permutation = composed;
+      }
+    }
+  }
   if (!llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size()))) {
     SmallVector<int64_t> shape;
     for (int64_t dim : permutation)
@@ -839,14 +878,18 @@ struct LapaRaiseAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<Elementwise> candidates;
+    SmallVector<Candidate> candidates;
     getOperation()->walk([&](Operation *op) {
+      if (isa<linalg::SoftmaxOp>(op)) {
+        candidates.push_back({op, std::nullopt});
+        return;
+      }
       std::optional<Elementwise> elementwise = matchElementwise(op);
       if (elementwise && elementwise->kind == ElementwiseKind::Exp)
-        candidates.push_back(*elementwise);
+        candidates.push_back({op, elementwise});
     });
 
-    for (Elementwise &candidate : candidates) {
+    for (Candidate &candidate : candidates) {
       AttentionMatcher matcher(candidate);
       FailureOr<AttentionMatch> match = matcher.match();
       std::string reason = matcher.reason;

@@ -1,0 +1,24 @@
+// The public model graphs raise completely: one lapa.attention per layer,
+// no softmax left (its max reduction is the telltale: the SiLU of the
+// FFN also calls exp), and the result verifies and reads back.
+// REQUIRES: shared-models, mlir
+// RUN: lapa-opt %shared_models/bert-tiny-mha-linalg/multi-head-attention-mlir22.mlir --lapa-raise-attention | lapa-opt | FileCheck %s --check-prefix=BERT
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention | lapa-opt | FileCheck %s --check-prefix=LLAMA-TOSA
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir --lapa-raise-attention | lapa-opt | FileCheck %s --check-prefix=LLAMA-LINALG
+
+// BERT-tiny: batch 32, 2 heads of 64, sequence 8, scale 1/8 applied to the
+// query upstream; its mask is a constant zero, which changes nothing.
+// BERT-COUNT-1: lapa.attention {{.*}} scale(1.250000e-01) : tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32> -> tensor<32x2x8x64xf32>
+// BERT-NOT: lapa.attention
+// BERT-NOT: math.exp
+
+// LLaMA-2-7B prefill, TOSA: 32 layers, 32 heads of 128, 40 tokens, scale
+// 1/sqrt(128), the causal mask built at the top of the graph.
+// LLAMA-TOSA-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) : tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
+// LLAMA-TOSA-NOT: lapa.attention
+// LLAMA-TOSA-NOT: tosa.reduce_max
+
+// LLaMA-2-7B prefill, the same graph lowered to linalg.
+// LLAMA-LINALG-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) : tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
+// LLAMA-LINALG-NOT: lapa.attention
+// LLAMA-LINALG-NOT: arith.maximumf
