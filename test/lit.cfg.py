@@ -40,6 +40,36 @@ for optional in ["lapa-translate", "lapa-sim", "lapa-run", "lapa-hw"]:
         config.available_features.add(optional)
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# Numeric tests lower graphs with upstream mlir-opt and run them with
+# mlir-runner on the CPU, both from Debian's mlir-22-tools.
+config.substitutions.append(
+    (
+        "%lower_to_llvm",
+        "--pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,"
+        "tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
+        "one-shot-bufferize{bufferize-function-boundaries},"
+        "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+        "expand-strided-metadata,finalize-memref-to-llvm,convert-math-to-llvm,"
+        "convert-arith-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+        "convert-index-to-llvm,reconcile-unrealized-casts)'",
+    )
+)
+runner_libs = [
+    os.path.join(config.llvm_tools_dir, "..", "lib", name)
+    for name in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")
+]
+config.substitutions.append(
+    (
+        "%run_main",
+        "mlir-runner -e main -entry-point-result=void -shared-libs=%s"
+        % ",".join(runner_libs),
+    )
+)
+if os.path.exists(os.path.join(config.llvm_tools_dir, "mlir-runner")) and all(
+    os.path.exists(lib) for lib in runner_libs
+):
+    config.available_features.add("mlir-runner")
+
 if config.lapa_build_plugin:
     config.available_features.add("plugin")
 

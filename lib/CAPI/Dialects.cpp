@@ -6,6 +6,7 @@
 
 #include "lapa-c/Dialects.h"
 
+#include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
@@ -19,7 +20,10 @@ namespace predict = ::lapa::predict;
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Lapa, lapa, mlir::lapa::LapaDialect)
 
-void lapaRegisterPasses(void) { mlir::lapa::registerLapaPasses(); }
+void lapaRegisterPasses(void) {
+  mlir::lapa::registerLapaPasses();
+  mlir::lapa::registerLapaConversionPasses();
+}
 
 bool lapaAttributeIsAPredictor(MlirAttribute attr) {
   return isa<PredictorAttr>(unwrap(attr));

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
@@ -25,5 +26,8 @@ mlirGetDialectPluginInfo() {
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "LapaPasses", LLVM_VERSION_STRING,
-          []() { mlir::lapa::registerLapaPasses(); }};
+          []() {
+            mlir::lapa::registerLapaPasses();
+            mlir::lapa::registerLapaConversionPasses();
+          }};
 }

@@ -37,4 +37,26 @@ def LapaAnnotateOpCounts : Pass<"lapa-annotate-op-counts"> {
   ];
 }
 
+def LapaDecomposeAttention : Pass<"lapa-decompose-attention"> {
+  let summary = "Rewrite lapa.attention into linalg on tensors.";
+  let description = [{
+    Expands every `lapa.attention` into linalg.generic ops that compute
+    exactly its definition: the scaled query-key contraction, the additive
+    mask, the causal mask (as -inf), a softmax with max subtraction over the
+    key axis, and the contraction with the value. Grouped key/value heads
+    are read through an indexing map, not copied.
+
+    The result runs on any target that lowers linalg, such as the CPU
+    pipeline of upstream `mlir-opt` and `mlir-runner`; the tests use it to
+    check that raising preserves the values a graph computes. It is also
+    the fallback for attention that the accelerator does not run.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,243 @@
+//===- DecomposeAttention.cpp - lapa.attention as linalg ------------------===//
+//
+// Rewrites lapa.attention into linalg.generic ops on tensors that compute
+// its definition step by step, so that upstream pipelines can run it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Dialect/Lapa/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <limits>
+
+namespace mlir::lapa {
+#define GEN_PASS_DEF_LAPADECOMPOSEATTENTION
+#include "lapa/Dialect/Lapa/Transforms/Passes.h.inc"
+} // namespace mlir::lapa
+
+using namespace mlir;
+using namespace mlir::lapa;
+
+namespace {
+
+using utils::IteratorType;
+
+/// Returns a zero- or constant-filled tensor of `shape`.
+Value filledTensor(OpBuilder &builder, Location loc, ArrayRef<int64_t> shape,
+                   ArrayRef<Value> dynamicSizes, Type elementType,
+                   double value) {
+  Value empty = tensor::EmptyOp::create(builder, loc, shape, elementType,
+                                        dynamicSizes);
+  Value constant = arith::ConstantOp::create(
+      builder, loc, builder.getFloatAttr(elementType, value));
+  return linalg::FillOp::create(builder, loc, constant, empty).getResult(0);
+}
+
+struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = op.getContext();
+    auto queryType = op.getQuery().getType();
+    auto keyType = op.getKey().getType();
+    auto valueType = op.getValue().getType();
+    if (!queryType.hasStaticShape() || !keyType.hasStaticShape() ||
+        !valueType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    Type elementType = queryType.getElementType();
+    int64_t batch = queryType.getDimSize(0);
+    int64_t heads = queryType.getDimSize(1);
+    int64_t queries = queryType.getDimSize(2);
+    int64_t keys = keyType.getDimSize(2);
+    int64_t group = heads / keyType.getDimSize(1);
+    int64_t valueFeature = valueType.getDimSize(3);
+
+    // Loops (b, h, i, j, d). The key/value head of query head h is h / group.
+    AffineExpr b, h, i, j, d;
+    bindDims(context, b, h, i, j, d);
+    AffineExpr kvHead = h.floorDiv(group);
+    auto map5 = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(5, 0, exprs, context);
+    };
+    auto map4 = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(4, 0, exprs, context);
+    };
+
+    // S = scale * Q . K^T, accumulated from zero.
+    SmallVector<int64_t> scoreShape = {batch, heads, queries, keys};
+    Value scoreInit = filledTensor(rewriter, loc, scoreShape, {}, elementType, 0.0);
+    Value scale = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getFloatAttr(elementType, op.getScale().convertToDouble()));
+    SmallVector<IteratorType> contractIterators = {
+        IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+        IteratorType::parallel, IteratorType::reduction};
+    Value scores =
+        linalg::GenericOp::create(
+            rewriter, loc, scoreInit.getType(),
+            ValueRange{op.getQuery(), op.getKey()}, ValueRange{scoreInit},
+            ArrayRef<AffineMap>{map5({b, h, i, d}), map5({b, kvHead, j, d}),
+                                map5({b, h, i, j})},
+            contractIterators,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value product =
+                  arith::MulFOp::create(nested, nestedLoc, args[0], args[1]);
+              Value scaled =
+                  arith::MulFOp::create(nested, nestedLoc, product, scale);
+              Value sum = arith::AddFOp::create(nested, nestedLoc, scaled, args[2]);
+              linalg::YieldOp::create(nested, nestedLoc, sum);
+            })
+            .getResult(0);
+
+    // The additive mask, read through a broadcasting map, and the causal
+    // mask: -inf where j > i + Skv - Sq.
+    AffineExpr mb, mh, mi, mj;
+    bindDims(context, mb, mh, mi, mj);
+    SmallVector<Value> maskInputs = {scores};
+    SmallVector<AffineMap> maskMaps = {map4({mb, mh, mi, mj})};
+    if (Value mask = op.getMask()) {
+      auto maskType = cast<RankedTensorType>(mask.getType());
+      SmallVector<AffineExpr> exprs;
+      AffineExpr all[4] = {mb, mh, mi, mj};
+      int64_t offset = 4 - maskType.getRank();
+      for (int64_t k = 0; k < maskType.getRank(); ++k)
+        exprs.push_back(maskType.getDimSize(k) == 1 && scoreShape[offset + k] != 1
+                            ? getAffineConstantExpr(0, context)
+                            : all[offset + k]);
+      maskInputs.push_back(mask);
+      maskMaps.push_back(map4(exprs));
+    }
+    maskMaps.push_back(map4({mb, mh, mi, mj}));
+    bool causal = op.getCausal();
+    SmallVector<IteratorType> parallel4(4, IteratorType::parallel);
+    Value masked = scores;
+    if (op.getMask() || causal) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, scoreShape, elementType);
+      masked =
+          linalg::GenericOp::create(
+              rewriter, loc, empty.getType(), maskInputs, ValueRange{empty},
+              maskMaps, parallel4,
+              [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                Value value = args[0];
+                if (op.getMask())
+                  value = arith::AddFOp::create(nested, nestedLoc, value, args[1]);
+                if (causal) {
+                  Value row = linalg::IndexOp::create(nested, nestedLoc, 2);
+                  Value column = linalg::IndexOp::create(nested, nestedLoc, 3);
+                  Value shift = arith::ConstantIndexOp::create(
+                      nested, nestedLoc, keys - queries);
+                  Value last = arith::AddIOp::create(nested, nestedLoc, row, shift);
+                  Value hidden = arith::CmpIOp::create(
+                      nested, nestedLoc, arith::CmpIPredicate::sgt, column, last);
+                  Value minusInf = arith::ConstantOp::create(
+                      nested, nestedLoc,
+                      nested.getFloatAttr(elementType,
+                                          -std::numeric_limits<double>::infinity()));
+                  value = arith::SelectOp::create(nested, nestedLoc, hidden,
+                                                  minusInf, value);
+                }
+                linalg::YieldOp::create(nested, nestedLoc, value);
+              })
+              .getResult(0);
+    }
+
+    // Softmax over j: max, exp(s - max), sum, divide.
+    SmallVector<int64_t> rowShape = {batch, heads, queries};
+    SmallVector<IteratorType> rowIterators = {
+        IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+        IteratorType::reduction};
+    AffineMap full = map4({mb, mh, mi, mj});
+    AffineMap row = map4({mb, mh, mi});
+    Value maxInit = filledTensor(rewriter, loc, rowShape, {}, elementType,
+                                 -std::numeric_limits<double>::infinity());
+    Value rowMax =
+        linalg::GenericOp::create(
+            rewriter, loc, maxInit.getType(), ValueRange{masked},
+            ValueRange{maxInit}, ArrayRef<AffineMap>{full, row}, rowIterators,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value max = arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
+              linalg::YieldOp::create(nested, nestedLoc, max);
+            })
+            .getResult(0);
+    Value expEmpty = tensor::EmptyOp::create(rewriter, loc, scoreShape, elementType);
+    Value exps =
+        linalg::GenericOp::create(
+            rewriter, loc, expEmpty.getType(), ValueRange{masked, rowMax},
+            ValueRange{expEmpty}, ArrayRef<AffineMap>{full, row, full}, parallel4,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+              Value exp = math::ExpOp::create(nested, nestedLoc, shifted);
+              linalg::YieldOp::create(nested, nestedLoc, exp);
+            })
+            .getResult(0);
+    Value sumInit = filledTensor(rewriter, loc, rowShape, {}, elementType, 0.0);
+    Value rowSum =
+        linalg::GenericOp::create(
+            rewriter, loc, sumInit.getType(), ValueRange{exps}, ValueRange{sumInit},
+            ArrayRef<AffineMap>{full, row}, rowIterators,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value sum = arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
+              linalg::YieldOp::create(nested, nestedLoc, sum);
+            })
+            .getResult(0);
+    Value probsEmpty = tensor::EmptyOp::create(rewriter, loc, scoreShape, elementType);
+    Value probs =
+        linalg::GenericOp::create(
+            rewriter, loc, probsEmpty.getType(), ValueRange{exps, rowSum},
+            ValueRange{probsEmpty}, ArrayRef<AffineMap>{full, row, full}, parallel4,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value probability =
+                  arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
+              linalg::YieldOp::create(nested, nestedLoc, probability);
+            })
+            .getResult(0);
+
+    // O = P . V over j; loops (b, h, i, j, c) with c in place of d.
+    SmallVector<int64_t> outputShape = {batch, heads, queries, valueFeature};
+    Value outputInit = filledTensor(rewriter, loc, outputShape, {}, elementType, 0.0);
+    Value output =
+        linalg::GenericOp::create(
+            rewriter, loc, outputInit.getType(), ValueRange{probs, op.getValue()},
+            ValueRange{outputInit},
+            ArrayRef<AffineMap>{map5({b, h, i, j}), map5({b, kvHead, j, d}),
+                                map5({b, h, i, d})},
+            SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                      IteratorType::parallel, IteratorType::reduction,
+                                      IteratorType::parallel},
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value product =
+                  arith::MulFOp::create(nested, nestedLoc, args[0], args[1]);
+              Value sum = arith::AddFOp::create(nested, nestedLoc, product, args[2]);
+              linalg::YieldOp::create(nested, nestedLoc, sum);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
+struct LapaDecomposeAttentionPass
+    : public mlir::lapa::impl::LapaDecomposeAttentionBase<
+          LapaDecomposeAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DecomposeAttention>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // An attention left over has dynamic shapes, which this pass does not
+    // expand yet.
+    WalkResult result = getOperation()->walk([](AttentionOp op) {
+      op.emitOpError() << "was not decomposed: its shapes must be static";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
