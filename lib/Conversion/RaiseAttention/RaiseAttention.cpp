@@ -21,6 +21,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::lapa {
 #define GEN_PASS_DEF_LAPARAISEATTENTION
@@ -126,6 +127,8 @@ struct AttentionMatch {
   SmallVector<int64_t> outputBatch;
   int64_t outputSequence = -1, outputFeature = -1;
   SmallVector<Operation *> matchedOps;
+  /// The op that replaced the match.
+  AttentionOp raised;
 };
 
 /// A softmax candidate: an exponential of a decomposed softmax, or a named
@@ -144,11 +147,18 @@ public:
   FailureOr<AttentionMatch> match();
 
   std::string reason;
+  /// Whether the candidate is attention that the pass cannot raise (as
+  /// opposed to a pattern that is not attention at all).
+  bool unsupported = false;
 
 private:
   LogicalResult fail(const Twine &message) {
     reason = message.str();
     return failure();
+  }
+  LogicalResult failUnsupported(const Twine &message) {
+    unsupported = true;
+    return fail(message);
   }
   LogicalResult matchSoftmax();
   LogicalResult matchNamedSoftmax(linalg::SoftmaxOp softmax);
@@ -164,7 +174,7 @@ private:
 LogicalResult AttentionMatcher::matchNamedSoftmax(linalg::SoftmaxOp softmax) {
   auto type = cast<ShapedType>(softmax.getInput().getType());
   if (!type.hasStaticShape())
-    return fail("the softmax operand has a dynamic shape; make the sequence "
+    return failUnsupported("the softmax operand has a dynamic shape; make the sequence "
                 "length static before raising");
   result.softmaxShape.assign(type.getShape().begin(), type.getShape().end());
   result.keyAxis = softmax.getDimension();
@@ -183,7 +193,7 @@ LogicalResult AttentionMatcher::matchSoftmax() {
   Value expResult = exp.result;
   auto type = cast<ShapedType>(expResult.getType());
   if (!type.hasStaticShape())
-    return fail("the softmax operand has a dynamic shape; make the sequence "
+    return failUnsupported("the softmax operand has a dynamic shape; make the sequence "
                 "length static before raising");
   result.softmaxShape.assign(type.getShape().begin(), type.getShape().end());
 
@@ -393,7 +403,7 @@ LogicalResult AttentionMatcher::matchScores() {
     if (result.mask.tensor)
       return fail("the scores get two additive masks; combine them first");
     if (!isSoftmaxLayout())
-      return fail("the mask is added before a reshape or transpose of the "
+      return failUnsupported("the mask is added before a reshape or transpose of the "
                   "scores; only masks in the softmax's layout are supported");
     result.mask = operands[1 - chain];
     current = operands[chain].tensor;
@@ -491,7 +501,7 @@ FailureOr<AttentionMatch> AttentionMatcher::match() {
   for (Value value : {result.query.value, result.key.value,
                       result.value.value, result.output.result})
     if (!cast<ShapedType>(value.getType()).hasStaticShape())
-      return fail("an attention operand has a dynamic shape; make the "
+      return failUnsupported("an attention operand has a dynamic shape; make the "
                   "sequence length static before raising");
 
   // A constant scale on the query or key moves into the attention's scale,
@@ -533,6 +543,18 @@ FailureOr<AttentionMatch> AttentionMatcher::match() {
   }
   if (!(result.scale > 0.0) || !std::isfinite(result.scale))
     return fail("the combined scale is not a finite positive number");
+
+  Type elementType =
+      cast<ShapedType>(result.query.value.getType()).getElementType();
+  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16()) {
+    std::string name;
+    llvm::raw_string_ostream os(name);
+    os << elementType;
+    return failUnsupported("element type " + name +
+                           " is not supported: the accelerator takes f32, "
+                           "f16 or bf16 graphs and quantizes them itself; "
+                           "convert the graph to one of those first");
+  }
   return result;
 }
 
@@ -845,6 +867,7 @@ LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason) {
                  .getResult()[0];
   }
   match.output.result.replaceAllUsesWith(output);
+  match.raised = attention;
   return success();
 }
 
@@ -873,6 +896,63 @@ void eraseDeadOps(ArrayRef<Operation *> ops) {
   }
 }
 
+/// Returns the first contraction found walking up from `value` through at
+/// most `budget` producers, breadth first: the projection whose result,
+/// after reshapes, transposes and elementwise steps such as a rotary
+/// embedding, becomes `value`.
+Operation *findProducingContraction(Value value, int budget = 48) {
+  SmallVector<Value> queue = {value};
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  for (size_t next = 0; next < queue.size() && budget > 0; ++next) {
+    Operation *op = queue[next].getDefiningOp();
+    if (!op || !seen.insert(op).second || op->getNumOperands() == 0)
+      continue;
+    --budget;
+    if (matchContraction(op))
+      return op;
+    for (Value operand : op->getOperands())
+      if (isa<RankedTensorType>(operand.getType()))
+        queue.push_back(operand);
+  }
+  return nullptr;
+}
+
+/// Returns the first contraction that reads `value` through views, breadth
+/// first over at most `budget` views.
+Operation *findConsumingContraction(Value value, int budget = 16) {
+  SmallVector<Value> queue = {value};
+  for (size_t next = 0; next < queue.size() && budget > 0; ++next, --budget) {
+    for (Operation *user : queue[next].getUsers()) {
+      if (matchContraction(user))
+        return user;
+      if (matchView(user))
+        queue.push_back(user->getResult(0));
+    }
+  }
+  return nullptr;
+}
+
+/// Marks the projections around a raised attention so later passes can find
+/// the K and V projections that prediction makes sparse: each gets
+/// `lapa.projection` ("query", "key", "value" or "output") and the
+/// attention's index in `lapa.attention_index`, which the attention carries
+/// too.
+void tagProjections(AttentionOp attention, int64_t index) {
+  Builder builder(attention.getContext());
+  IntegerAttr indexAttr = builder.getI64IntegerAttr(index);
+  attention->setAttr("lapa.attention_index", indexAttr);
+  auto tag = [&](Operation *op, StringRef role) {
+    if (!op || op->hasAttr("lapa.projection"))
+      return;
+    op->setAttr("lapa.projection", builder.getStringAttr(role));
+    op->setAttr("lapa.attention_index", indexAttr);
+  };
+  tag(findProducingContraction(attention.getQuery()), "query");
+  tag(findProducingContraction(attention.getKey()), "key");
+  tag(findProducingContraction(attention.getValue()), "value");
+  tag(findConsumingContraction(attention.getResult()), "output");
+}
+
 struct LapaRaiseAttentionPass
     : public mlir::lapa::impl::LapaRaiseAttentionBase<LapaRaiseAttentionPass> {
   using Base::Base;
@@ -889,6 +969,7 @@ struct LapaRaiseAttentionPass
         candidates.push_back({op, elementwise});
     });
 
+    int64_t raisedCount = 0;
     for (Candidate &candidate : candidates) {
       AttentionMatcher matcher(candidate);
       FailureOr<AttentionMatch> match = matcher.match();
@@ -897,11 +978,19 @@ struct LapaRaiseAttentionPass
         SmallVector<Operation *> dead = match->matchedOps;
         dead.push_back(match->output.op);
         eraseDeadOps(dead);
+        // Statistics may be compiled out, so the index has its own count.
+        tagProjections(match->raised, raisedCount++);
         ++numRaised;
         continue;
       }
       ++numRejected;
-      if (emitRemarks)
+      // Attention that cannot be raised is always reported; other softmax
+      // candidates only on request.
+      bool attention = matcher.unsupported || succeeded(match);
+      if (attention)
+        candidate.op->emitWarning()
+            << "attention not raised to lapa.attention: " << reason;
+      else if (emitRemarks)
         candidate.op->emitRemark()
             << "softmax candidate not raised to lapa.attention: " << reason;
     }

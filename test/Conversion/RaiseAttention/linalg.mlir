@@ -14,7 +14,7 @@
 // CHECK-DAG: %[[Q4:.*]] = tensor.expand_shape %[[Q]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 4, 16, 32]
 // CHECK-DAG: %[[K4:.*]] = tensor.expand_shape %[[K]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 4, 16, 32]
 // CHECK-DAG: %[[V4:.*]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 4, 16, 32]
-// CHECK: %[[O:.*]] = lapa.attention %[[Q4]], %[[K4]], %[[V4]] scale(0.176776692) : tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32> -> tensor<1x4x16x32xf32>
+// CHECK: %[[O:.*]] = lapa.attention %[[Q4]], %[[K4]], %[[V4]] scale(0.176776692) {lapa.attention_index = 0 : i64} : tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32> -> tensor<1x4x16x32xf32>
 // CHECK: %[[O3:.*]] = tensor.collapse_shape %[[O]] {{\[\[}}0, 1], [2], [3]]
 // CHECK-NOT: math.exp
 // CHECK-NOT: linalg.batch_matmul
@@ -83,7 +83,7 @@ func.func @canonical(%q: tensor<4x16x32xf32>, %k: tensor<4x16x32xf32>, %v: tenso
 // CHECK-DAG: %[[KTT:.*]] = linalg.transpose ins(%[[KT]] : tensor<6x64x10xf32>) {{.*}} permutation = [0, 2, 1]
 // CHECK-DAG: %[[K4:.*]] = tensor.expand_shape %[[KTT]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 3, 10, 64]
 // CHECK-DAG: %[[M4:.*]] = tensor.expand_shape %[[M]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 10, 10]
-// CHECK: lapa.attention %{{.*}}, %[[K4]], %{{.*}} mask(%[[M4]] : tensor<1x1x10x10xf32>) scale(1.250000e-01) : tensor<2x3x10x64xf32>, tensor<2x3x10x64xf32>, tensor<2x3x10x64xf32> -> tensor<2x3x10x64xf32>
+// CHECK: lapa.attention %{{.*}}, %[[K4]], %{{.*}} mask(%[[M4]] : tensor<1x1x10x10xf32>) scale(1.250000e-01) {lapa.attention_index = 0 : i64} : tensor<2x3x10x64xf32>, tensor<2x3x10x64xf32>, tensor<2x3x10x64xf32> -> tensor<2x3x10x64xf32>
 // CHECK-NOT: math.exp
 func.func @split_heads(%q: tensor<6x10x64xf32>, %kt: tensor<6x64x10xf32>, %v: tensor<6x10x64xf32>, %mask: tensor<10x10xf32>) -> tensor<6x10x64xf32> {
   %zero = arith.constant 0.0 : f32
@@ -135,7 +135,7 @@ func.func @split_heads(%q: tensor<6x10x64xf32>, %kt: tensor<6x64x10xf32>, %v: te
 // One head of one sequence (batch and head of size 1) with 2-D matmuls, the
 // scale applied to Q before the score contraction, and the named softmax.
 // CHECK-LABEL: func.func @single_head_named_softmax
-// CHECK: lapa.attention {{.*}} scale(1.250000e-01) : tensor<1x1x12x64xf32>, tensor<1x1x12x64xf32>, tensor<1x1x12x16xf32> -> tensor<1x1x12x16xf32>
+// CHECK: lapa.attention {{.*}} scale(1.250000e-01) {lapa.attention_index = 0 : i64} : tensor<1x1x12x64xf32>, tensor<1x1x12x64xf32>, tensor<1x1x12x16xf32> -> tensor<1x1x12x16xf32>
 // CHECK-NOT: linalg.softmax
 // CHECK-NOT: arith.mulf
 func.func @single_head_named_softmax(%q: tensor<12x64xf32>, %kt: tensor<64x12xf32>, %v: tensor<12x16xf32>) -> tensor<12x16xf32> {
@@ -165,7 +165,7 @@ func.func @single_head_named_softmax(%q: tensor<12x64xf32>, %kt: tensor<64x12xf3
 // Scores computed as K . Q^T and transposed by a generic before the named
 // softmax; casts from f16 to f32 around the softmax and back.
 // CHECK-LABEL: func.func @transposed_scores_with_casts
-// CHECK: lapa.attention {{.*}} scale(1.000000e+00) : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf16>
+// CHECK: lapa.attention {{.*}} scale(1.000000e+00) {lapa.attention_index = 0 : i64} : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16> -> tensor<1x2x8x16xf16>
 // CHECK-NOT: arith.extf
 func.func @transposed_scores_with_casts(%k: tensor<2x8x16xf16>, %qt: tensor<2x16x8xf16>, %v: tensor<2x8x16xf16>) -> tensor<2x8x16xf16> {
   %zero = arith.constant 0.0 : f16

@@ -8,17 +8,33 @@
 
 // BERT-tiny: batch 32, 2 heads of 64, sequence 8, scale 1/8 applied to the
 // query upstream; its mask is a constant zero, which changes nothing.
-// BERT-COUNT-1: lapa.attention {{.*}} scale(1.250000e-01) : tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32> -> tensor<32x2x8x64xf32>
-// BERT-NOT: lapa.attention
+// BERT-COUNT-1: lapa.attention {{.*}} scale(1.250000e-01) {{.*}}: tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32>, tensor<32x2x8x64xf32> -> tensor<32x2x8x64xf32>
+// BERT-NOT: = lapa.attention
 // BERT-NOT: math.exp
 
 // LLaMA-2-7B prefill, TOSA: 32 layers, 32 heads of 128, 40 tokens, scale
 // 1/sqrt(128), the causal mask built at the top of the graph.
-// LLAMA-TOSA-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) : tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
-// LLAMA-TOSA-NOT: lapa.attention
+// LLAMA-TOSA-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) {{.*}}: tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
+// LLAMA-TOSA-NOT: = lapa.attention
 // LLAMA-TOSA-NOT: tosa.reduce_max
 
 // LLaMA-2-7B prefill, the same graph lowered to linalg.
-// LLAMA-LINALG-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) : tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
-// LLAMA-LINALG-NOT: lapa.attention
+// LLAMA-LINALG-COUNT-32: lapa.attention {{.*}} mask({{.*}} : tensor<1x1x40x40xf32>) scale(0.0883883461) {{.*}}: tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32>, tensor<1x32x40x128xf32> -> tensor<1x32x40x128xf32>
+// LLAMA-LINALG-NOT: = lapa.attention
 // LLAMA-LINALG-NOT: arith.maximumf
+
+// Each raised attention tags the projections that feed it, so that
+// prediction insertion finds the K and V projections it makes sparse.
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention | FileCheck %s --check-prefix=TAGS
+// RUN: lapa-opt %shared_models/bert-tiny-mha-linalg/multi-head-attention-mlir22.mlir --lapa-raise-attention | FileCheck %s --check-prefix=BERT-TAGS
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 0 : i64, lapa.projection = "query"} {{.*}} tensor<4096x4096xf32>
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 0 : i64, lapa.projection = "key"}
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 0 : i64, lapa.projection = "value"}
+// TAGS: lapa.attention {{.*}}lapa.attention_index = 0 : i64
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 0 : i64, lapa.projection = "output"}
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 31 : i64, lapa.projection = "query"}
+// TAGS: linalg.matmul {{.*}}lapa.attention_index = 31 : i64, lapa.projection = "output"}
+// BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "key"}
+// BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "query"}
+// BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "value"}
+// BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "output"}

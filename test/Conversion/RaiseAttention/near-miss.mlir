@@ -80,19 +80,3 @@ func.func @softmax_of_argument(%s: tensor<4x16x16xf32>, %v: tensor<4x16x32xf32>)
   %o = linalg.batch_matmul ins(%p, %v : tensor<4x16x16xf32>, tensor<4x16x32xf32>) outs(%o_zero : tensor<4x16x32xf32>) -> tensor<4x16x32xf32>
   return %o : tensor<4x16x32xf32>
 }
-
-// -----
-
-// A dynamic sequence length is reported, not raised.
-// CHECK-LABEL: func.func @dynamic_sequence
-// CHECK-NOT: lapa.attention
-func.func @dynamic_sequence(%q: tensor<4x?x32xf32>, %kt: tensor<4x32x?xf32>, %v: tensor<4x?x32xf32>, %s_init: tensor<4x?x?xf32>, %o_init: tensor<4x?x32xf32>) -> tensor<4x?x32xf32> {
-  %zero = arith.constant 0.0 : f32
-  %s_zero = linalg.fill ins(%zero : f32) outs(%s_init : tensor<4x?x?xf32>) -> tensor<4x?x?xf32>
-  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x?x32xf32>, tensor<4x32x?xf32>) outs(%s_zero : tensor<4x?x?xf32>) -> tensor<4x?x?xf32>
-  // expected-remark @+1 {{the softmax operand has a dynamic shape; make the sequence length static before raising}}
-  %p = linalg.softmax dimension(2) ins(%s : tensor<4x?x?xf32>) outs(%s_init : tensor<4x?x?xf32>) -> tensor<4x?x?xf32>
-  %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<4x?x32xf32>) -> tensor<4x?x32xf32>
-  %o = linalg.batch_matmul ins(%p, %v : tensor<4x?x?xf32>, tensor<4x?x32xf32>) outs(%o_zero : tensor<4x?x32xf32>) -> tensor<4x?x32xf32>
-  return %o : tensor<4x?x32xf32>
-}

@@ -7,7 +7,7 @@
 
 // CHECK-LABEL: func.func @llama_block
 // CHECK-SAME: (%[[Q:.*]]: tensor<1x2x5x8xf32>, %[[KT:.*]]: tensor<1x2x8x5xf32>, %[[V:.*]]: tensor<1x2x5x8xf32>, %[[M:.*]]: tensor<1x1x5x5xf32>)
-// CHECK: lapa.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%[[M]] : tensor<1x1x5x5xf32>) scale(0.353553385) : tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x5x8xf32>
+// CHECK: lapa.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%[[M]] : tensor<1x1x5x5xf32>) scale(0.353553385) {{.*}}: tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x5x8xf32>
 // CHECK-NOT: tosa.exp
 // CHECK-NOT: tosa.reduce_sum
 // CHECK-NOT: tosa.matmul
