@@ -422,3 +422,57 @@ func.func @project_result(%x: tensor<2x16x128xf32>, %w: tensor<128x64xf32>, %n: 
   %y = lapa.sparse_project %x, %w, %n : tensor<2x16x128xf32>, tensor<128x64xf32>, tensor<2x2x16xi1> -> tensor<2x16x128xf32>
   return
 }
+
+// -----
+
+// Quantization needs at least one scale.
+func.func @quantize_no_scale(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{needs at least one scale}}
+  %q = lapa.quantize %x scales [] : tensor<4x8xf32> -> tensor<4x8xi8>
+  return
+}
+
+// -----
+
+// The key weight is [Hin, N].
+func.func @predict_keys_weight_rank(%x: tensor<16x128xi8>, %w: tensor<2x128x64x!lapa.log_code<8>>) {
+  // expected-error @+1 {{weight must have rank 2 [Hin, N], got rank 3}}
+  %k = lapa.predict_keys %x, %w : tensor<16x128xi8>, tensor<2x128x64x!lapa.log_code<8>> -> tensor<16x64xi32>
+  return
+}
+
+// -----
+
+// The projection input is [S, Hin] or [B, S, Hin].
+func.func @project_input_rank(%x: tensor<128xi8>, %w: tensor<128x128xi8>, %n: tensor<1x4x16xi1>) {
+  // expected-error @+1 {{input must have rank 2 [S, Hin] or 3 [B, S, Hin], got 'tensor<128xi8>'}}
+  %y = lapa.sparse_project %x, %w, %n : tensor<128xi8>, tensor<128x128xi8>, tensor<1x4x16xi1> -> tensor<128xi32>
+  return
+}
+
+// -----
+
+// The needed tokens of a projection are [B, Hkv, S].
+func.func @project_needed_rank(%x: tensor<16x128xi8>, %w: tensor<128x128xi8>, %n: tensor<4x16xi1>) {
+  // expected-error @+1 {{needed must have rank 3 [B, Hkv, S], got rank 2}}
+  %y = lapa.sparse_project %x, %w, %n : tensor<16x128xi8>, tensor<128x128xi8>, tensor<4x16xi1> -> tensor<16x128xi32>
+  return
+}
+
+// -----
+
+// Selection reads scores of rank 4.
+func.func @select_scores_rank(%s: tensor<2x8x8xi32>, %c: tensor<2x8x8xi1>) {
+  // expected-error @+1 {{scores must have rank 4 [B, H, Sq, Skv], got rank 3}}
+  %sel, %n = lapa.select %s, %c predictor <lapa> : tensor<2x8x8xi32>, tensor<2x8x8xi1> -> tensor<1x2x8x2xi32>, tensor<1x2x8xi1>
+  return
+}
+
+// -----
+
+// The mask of sparse attention broadcasts like the dense one's.
+func.func @sparse_mask_broadcast(%q: tensor<1x4x16x32xf32>, %k: tensor<1x4x16x32xf32>, %v: tensor<1x4x16x32xf32>, %s: tensor<1x4x16x4xi32>, %m: tensor<1x3x16x16xf32>) {
+  // expected-error @+1 {{mask 'tensor<1x3x16x16xf32>' does not broadcast to the scores shape [1, 4, 16, 16]: mask dimension 1 is 3 but must be 1 or 4}}
+  %o = lapa.sparse_attention %q, %k, %v, %s mask(%m : tensor<1x3x16x16xf32>) scale(0.125) : tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x4xi32> -> tensor<1x4x16x32xf32>
+  return
+}

@@ -148,3 +148,9 @@ func.func @log_code_width(%w: tensor<4x!lapa.log_code<17>>) { return }
 // The target names a configuration.
 // expected-error @+1 {{#lapa.target needs a non-empty configuration name, for example "lapa-28nm"}}
 func.func @target_name() attributes {t = #lapa.target<"">} { return }
+
+// -----
+
+// A configuration path, when given, is not empty.
+// expected-error @+1 {{#lapa.target config path is empty; give the path of the hardware configuration file or leave it out}}
+func.func @target_config() attributes {t = #lapa.target<"lapa-28nm", config = "">} { return }
