@@ -32,11 +32,14 @@ for mode in "${modes[@]}"; do
   ctest_status=${PIPESTATUS[0]}
   set -e
 
-  lit_passed=$(grep -Eo 'Passed *: *[0-9]+' "$lit_log" | grep -Eo '[0-9]+' || echo 0)
-  lit_failed=$(grep -Eo '(Failed|Unresolved|Timed Out|Unexpectedly Passed) *: *[0-9]+' "$lit_log" \
+  # Counts from the runners' summaries. grep finds no "Failed" line when
+  # nothing failed, so each count falls back to 0 instead of ending the
+  # script under pipefail.
+  lit_passed=$( { grep -Eo '^ *Passed *: *[0-9]+' "$lit_log" || true; } | awk -F: '{sum += $2} END {print sum + 0}')
+  lit_failed=$( { grep -Eo '^ *(Failed|Unresolved|Timed Out|Unexpectedly Passed) *: *[0-9]+' "$lit_log" || true; } \
     | awk -F: '{sum += $2} END {print sum + 0}')
-  ctest_total=$(grep -Eo 'out of [0-9]+' "$ctest_log" | grep -Eo '[0-9]+' || echo 0)
-  ctest_failed=$(grep -Eo '[0-9]+ tests failed' "$ctest_log" | grep -Eo '^[0-9]+' || echo 0)
+  ctest_total=$( { grep -Eo 'out of [0-9]+' "$ctest_log" || true; } | awk '{sum += $3} END {print sum + 0}')
+  ctest_failed=$( { grep -Eo '[0-9]+ tests failed' "$ctest_log" || true; } | awk '{sum += $1} END {print sum + 0}')
   total_passed=$((total_passed + lit_passed + ctest_total - ctest_failed))
   total_failed=$((total_failed + lit_failed + ctest_failed))
   if [ "$lit_status" -ne 0 ] || [ "$ctest_status" -ne 0 ]; then
