@@ -173,6 +173,10 @@ void printSummary(raw_ostream &os, const HardwareConfig &config) {
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
+  // The top level has no options of its own; hiding the unrelated ones
+  // keeps the options that linked LLVM libraries register out of --help.
+  static cl::OptionCategory topLevelCategory("lapa-hw options");
+  cl::HideUnrelatedOptions(topLevelCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "lapa-hw: check and print LAPA hardware configuration files\n\n"

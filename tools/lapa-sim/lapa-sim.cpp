@@ -14,6 +14,10 @@
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // The top level has no options of its own; hiding the unrelated ones
+  // keeps the options that linked LLVM libraries register out of --help.
+  static llvm::cl::OptionCategory topLevelCategory("lapa-sim options");
+  llvm::cl::HideUnrelatedOptions(topLevelCategory);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "lapa-sim: simulator and predictor evaluation for the LAPA "

@@ -382,8 +382,8 @@ LogicalResult AttentionMatcher::matchScores() {
       continue;
     }
     if (kind == ElementwiseKind::Mul || kind == ElementwiseKind::Div)
-      return fail("the scores are scaled by a value that is not a constant; "
-                  "lapa.attention needs a constant scale");
+      return fail("the scores are scaled by a tensor that is not one splat "
+                  "constant; lapa.attention needs a single constant scale");
     if (kind != ElementwiseKind::Add)
       return fail("an elementwise op on the scores is not a scale or a mask");
 

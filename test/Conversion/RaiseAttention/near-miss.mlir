@@ -38,7 +38,7 @@ func.func @scale_not_constant(%q: tensor<4x16x32xf32>, %kt: tensor<4x32x16xf32>,
     %m = arith.mulf %in, %t : f32
     linalg.yield %m : f32
   } -> tensor<4x16x16xf32>
-  // expected-remark @+1 {{the scores are scaled by a value that is not a constant; lapa.attention needs a constant scale}}
+  // expected-remark @+1 {{the scores are scaled by a tensor that is not one splat constant; lapa.attention needs a single constant scale}}
   %p = linalg.softmax dimension(2) ins(%scaled : tensor<4x16x16xf32>) outs(%s_init : tensor<4x16x16xf32>) -> tensor<4x16x16xf32>
   %o_init = tensor.empty() : tensor<4x16x32xf32>
   %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<4x16x32xf32>) -> tensor<4x16x32xf32>

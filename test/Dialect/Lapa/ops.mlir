@@ -92,8 +92,13 @@ func.func @predict_and_select(%qlog: tensor<1x4x16x32x!lapa.log_code<16>>,
   // CHECK: lapa.select %[[S]], %[[C]] predictor <lapa> causal : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x4xi32>, tensor<1x4x16xi1>
   %sel, %needed = lapa.select %s, %c predictor <lapa> causal
       : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x4xi32>, tensor<1x4x16xi1>
-  // CHECK: lapa.select %[[S]], %[[C]] predictor <lapa, select = threshold, threshold = 0.002> score_scale(1.000000e-03) : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
-  %bitmap, %grouped = lapa.select %s, %c
+  // CHECK: %[[TS:.*]], %[[TC:.*]] = lapa.predict_scores %{{.*}}, %{{.*}} predictor <lapa, select = threshold, threshold = 0.002>
+  %ts, %tc = lapa.predict_scores %qlog, %khat
+      predictor <lapa, select = threshold, threshold = 0.002>
+      : tensor<1x4x16x32x!lapa.log_code<16>>, tensor<1x4x16x32xi8>
+        -> tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1>
+  // CHECK: lapa.select %[[TS]], %[[TC]] predictor <lapa, select = threshold, threshold = 0.002> score_scale(1.000000e-03) : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
+  %bitmap, %grouped = lapa.select %ts, %tc
       predictor <lapa, select = threshold, threshold = 0.002> score_scale(0.001)
       : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
   return %sel, %needed, %bitmap, %grouped

@@ -266,7 +266,7 @@ func.func @scores_heads(%q: tensor<1x3x8x16x!lapa.log_code<16>>, %k: tensor<1x2x
 
 // Selection does not apply to dense execution.
 func.func @select_dense(%s: tensor<1x2x8x8xf32>, %c: tensor<1x2x8x8xi1>) {
-  // expected-error @+1 {{scheme dense selects no keys per query row; use lapa.attention or the token pruning of SpAtten}}
+  // expected-error @+1 {{scheme dense selects every key, so it needs no selection; use lapa.attention}}
   %sel, %n = lapa.select %s, %c predictor <dense> : tensor<1x2x8x8xf32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x8xi1>, tensor<1x2x8xi1>
   return
 }
@@ -474,5 +474,15 @@ func.func @select_scores_rank(%s: tensor<2x8x8xi32>, %c: tensor<2x8x8xi1>) {
 func.func @sparse_mask_broadcast(%q: tensor<1x4x16x32xf32>, %k: tensor<1x4x16x32xf32>, %v: tensor<1x4x16x32xf32>, %s: tensor<1x4x16x4xi32>, %m: tensor<1x3x16x16xf32>) {
   // expected-error @+1 {{mask 'tensor<1x3x16x16xf32>' does not broadcast to the scores shape [1, 4, 16, 16]: mask dimension 1 is 3 but must be 1 or 4}}
   %o = lapa.sparse_attention %q, %k, %v, %s mask(%m : tensor<1x3x16x16xf32>) scale(0.125) : tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x32xf32>, tensor<1x4x16x4xi32> -> tensor<1x4x16x32xf32>
+  return
+}
+
+// -----
+
+// Selection uses the predictor the scores came from.
+func.func @select_predictor_mismatch(%q: tensor<1x2x8x16x!lapa.log_code<16>>, %k: tensor<1x2x8x16xi8>) {
+  %s, %c = lapa.predict_scores %q, %k predictor <lapa, keep_ratio = 0.125> : tensor<1x2x8x16x!lapa.log_code<16>>, tensor<1x2x8x16xi8> -> tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1>
+  // expected-error @+1 {{predictor #lapa.predictor<lapa> differs from the predictor #lapa.predictor<lapa, keep_ratio = 0.125> of the lapa.predict_scores that produced the scores; use the same predictor for both}}
+  %sel, %n = lapa.select %s, %c predictor <lapa> : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x2xi32>, tensor<1x2x8xi1>
   return
 }

@@ -50,6 +50,12 @@ func.func @keep_ratio_bounds() attributes {p = #lapa.predictor<oracle, keep_rati
 
 // -----
 
+// A negative keep ratio reads as a number and is then rejected as one.
+// expected-error @+1 {{parameter 'keep_ratio' is -0.5, outside (0, 1]}}
+func.func @keep_ratio_negative() attributes {p = #lapa.predictor<lapa, keep_ratio = -0.5>} { return }
+
+// -----
+
 // MRSA runs at least one round.
 // expected-error @+1 {{parameter 'rounds' is 0, outside [1, 8]; MRSA needs at least one shift-accumulate round}}
 func.func @zero_rounds() attributes {p = #lapa.predictor<lapa, rounds = 0>} { return }

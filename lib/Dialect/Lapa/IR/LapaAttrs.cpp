@@ -368,19 +368,20 @@ std::string formatShortest(double value) {
 }
 
 ParseResult parseDouble(AsmParser &parser, std::optional<double> &out) {
-  // Accept an integer literal too, so that `keep_ratio = 1` reads as 1.0.
-  int64_t integer;
+  // The sign is read first, so that `-0.5` is a float and not a failed
+  // integer; an integer literal reads as a float too (`keep_ratio = 1`).
+  bool negative = succeeded(parser.parseOptionalMinus());
+  uint64_t integer;
   OptionalParseResult asInteger = parser.parseOptionalInteger(integer);
+  double value;
   if (asInteger.has_value()) {
     if (failed(*asInteger))
       return failure();
-    out = static_cast<double>(integer);
-    return success();
-  }
-  double value;
-  if (parser.parseFloat(value))
+    value = static_cast<double>(integer);
+  } else if (parser.parseFloat(value)) {
     return failure();
-  out = value;
+  }
+  out = negative ? -value : value;
   return success();
 }
 

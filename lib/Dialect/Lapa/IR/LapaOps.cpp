@@ -465,11 +465,24 @@ bool SelectOp::hasIndexSelection() {
 
 LogicalResult SelectOp::verify() {
   predict::PredictorConfig config = getPredictor().getConfig();
-  if (config.scheme == predict::Scheme::Dense ||
-      config.scheme == predict::Scheme::Spatten)
-    return emitOpError() << "scheme " << predict::schemeName(config.scheme)
-                         << " selects no keys per query row; use "
-                         << "lapa.attention or the token pruning of SpAtten";
+  if (config.scheme == predict::Scheme::Dense)
+    return emitOpError() << "scheme dense selects every key, so it needs no "
+                         << "selection; use lapa.attention";
+  if (config.scheme == predict::Scheme::Spatten)
+    return emitOpError() << "scheme spatten prunes tokens from the attention "
+                         << "probabilities of earlier layers instead of "
+                         << "selecting keys per query row";
+
+  // The selection must use the predictor the scores were predicted with:
+  // the safe filter keeps every key of the final top-k only for the k it
+  // was computed for.
+  if (auto producer = getScores().getDefiningOp<PredictScoresOp>())
+    if (producer.getPredictor() != getPredictor())
+      return emitOpError() << "predictor " << getPredictor()
+                           << " differs from the predictor "
+                           << producer.getPredictor()
+                           << " of the lapa.predict_scores that produced the "
+                           << "scores; use the same predictor for both";
 
   RankedTensorType scores = getScores().getType();
   if (failed(verifyRank(*this, "scores", scores, 4, "[B, H, Sq, Skv]")) ||
