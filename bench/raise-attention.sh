@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures lapa-raise-attention on the public LLaMA-2-7B and BERT-tiny graphs:
+# Measures lapa-raise-attention on the public BERT-tiny, LLaMA-2-7B and MobileBERT graphs:
 # the pass's own wall time (from --mlir-timing), next to the time upstream
 # mlir-opt takes to parse and print the same file. Each figure is the median
 # of 5 runs. Usage: bench/raise-attention.sh [MODELS_DIR]
@@ -36,7 +36,8 @@ printf '|---|---:|---:|---:|\n'
 for graph in \
     bert-tiny-mha-linalg/multi-head-attention-mlir22.mlir \
     buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir \
-    buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir; do
+    buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir \
+    mobilebert-squad-linalg/mobilebert-linalg-stripped-mlir22.mlir; do
   file="$models/$graph"
   raised=$("$lapa_opt" "$file" --lapa-raise-attention | grep -c '= lapa.attention' || true)
   printf '| %s | %s | %s | %s |\n' "$graph" "$raised" "$(time_pass "$file")" \

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FoldHeadSlices.h"
 #include "OpSemantics.h"
 
 #include "lapa/Conversion/Passes.h"
@@ -164,6 +165,7 @@ private:
   LogicalResult matchNamedSoftmax(linalg::SoftmaxOp softmax);
   LogicalResult matchScores();
   LogicalResult matchOutput();
+  FailureOr<Value> matchStackedPieces(Value value);
 
   Candidate candidate;
   AttentionMatch result;
@@ -274,6 +276,71 @@ LogicalResult AttentionMatcher::matchSoftmax() {
   return success();
 }
 
+/// Recognizes per-head score pieces joined by insert_slice, each piece the
+/// slice h of one stacked tensor, possibly followed by the same constant
+/// scale or shift in every piece. Returns the stacked tensor, a null value
+/// when `value` is not such a join, or failure (with a reason) when the
+/// pieces differ.
+FailureOr<Value> AttentionMatcher::matchStackedPieces(Value value) {
+  std::optional<ConcatenatedHeads> concat = matchConcatenatedHeads(value);
+  if (!concat)
+    return Value();
+  Value stacked;
+  std::optional<double> pieceScale;
+  for (auto [head, piece] : llvm::enumerate(concat->pieces)) {
+    double scale = 1.0;
+    Value current = piece;
+    // Peel the per-piece constant scale or shift.
+    while (Operation *op = current.getDefiningOp()) {
+      std::optional<Elementwise> elementwise = matchElementwise(op);
+      if (!elementwise || elementwise->operands.size() != 2)
+        break;
+      auto &operands = elementwise->operands;
+      std::optional<double> constants[2] = {scalarOf(operands[0]),
+                                            scalarOf(operands[1])};
+      int chain = -1;
+      for (int i = 0; i < 2; ++i)
+        if (isIdentityRead(operands[i], current) && !constants[i] &&
+            constants[1 - i])
+          chain = i;
+      if (chain < 0)
+        break;
+      if (elementwise->kind == ElementwiseKind::Mul)
+        scale *= *constants[1 - chain];
+      else if (elementwise->kind == ElementwiseKind::Div && chain == 0)
+        scale /= *constants[1 - chain];
+      else if (elementwise->kind != ElementwiseKind::Add &&
+               elementwise->kind != ElementwiseKind::Sub)
+        break;
+      result.matchedOps.push_back(op);
+      current = operands[chain].tensor;
+    }
+    auto collapse = current.getDefiningOp<tensor::CollapseShapeOp>();
+    auto slice = collapse ? collapse.getSrc().getDefiningOp<tensor::ExtractSliceOp>()
+                          : tensor::ExtractSliceOp();
+    if (!slice || slice.getStaticOffsets()[0] != static_cast<int64_t>(head) ||
+        (stacked && slice.getSource() != stacked) ||
+        (pieceScale && *pieceScale != scale)) {
+      reason = "the per-head score pieces joined by insert_slice are not the "
+               "heads of one stacked contraction in order";
+      return failure();
+    }
+    stacked = slice.getSource();
+    pieceScale = scale;
+    result.matchedOps.push_back(collapse);
+    result.matchedOps.push_back(slice);
+  }
+  auto stackedType = cast<ShapedType>(stacked.getType());
+  if (stackedType.getDimSize(0) != static_cast<int64_t>(concat->pieces.size())) {
+    reason = "the per-head score pieces cover only part of the stacked scores";
+    return failure();
+  }
+  result.scale *= *pieceScale;
+  for (tensor::InsertSliceOp insert : concat->inserts)
+    result.matchedOps.push_back(insert);
+  return stacked;
+}
+
 LogicalResult AttentionMatcher::matchScores() {
   // origin[i]: the softmax-layout dimension that dimension i of `current`
   // holds one-to-one, or -1 where dimensions were merged or split.
@@ -323,14 +390,43 @@ LogicalResult AttentionMatcher::matchScores() {
     }
 
     if (std::optional<View> view = matchView(op)) {
-      SmallVector<int64_t> sourceOrigin(shapeOf(view->source).size(), -1);
+      Value source = view->source;
       if (view->isReshape) {
+        // A run of reshapes (and per-head pieces joined by insert_slice,
+        // which act as a collapse of their stacked source) maps in one step
+        // from its first source to its last result, because a merge
+        // followed by a split can restore the axes one step would lose.
+        result.matchedOps.push_back(op);
+        while (true) {
+          if (Operation *below = source.getDefiningOp()) {
+            std::optional<View> next = matchView(below);
+            if (next && next->isReshape) {
+              result.matchedOps.push_back(below);
+              source = next->source;
+              continue;
+            }
+          }
+          FailureOr<Value> stacked = matchStackedPieces(source);
+          if (failed(stacked))
+            return failure();
+          if (!*stacked)
+            break;
+          source = *stacked;
+        }
+        SmallVector<int64_t> sourceOrigin(shapeOf(source).size(), -1);
         SmallVector<int64_t> mapping =
-            mapReshapeDims(shapeOf(view->source), shapeOf(current));
+            mapReshapeDims(shapeOf(source), shapeOf(current));
         for (auto [sourceDim, resultDim] : llvm::enumerate(mapping))
           if (resultDim >= 0)
             sourceOrigin[sourceDim] = origin[resultDim];
-      } else {
+        if (!llvm::is_contained(sourceOrigin, result.keyAxis))
+          return fail("a reshape merges the key axis with another axis");
+        origin = sourceOrigin;
+        current = source;
+        continue;
+      }
+      SmallVector<int64_t> sourceOrigin(shapeOf(view->source).size(), -1);
+      {
         for (auto [resultDim, sourceDim] : llvm::enumerate(view->sourceDim))
           sourceOrigin[sourceDim] = origin[resultDim];
       }
@@ -917,16 +1013,22 @@ Operation *findProducingContraction(Value value, int budget = 48) {
   return nullptr;
 }
 
-/// Returns the first contraction that reads `value` through views, breadth
-/// first over at most `budget` views.
-Operation *findConsumingContraction(Value value, int budget = 16) {
+/// Returns the first contraction reached from `value` through its users,
+/// breadth first over at most `budget` ops: the projection that reads the
+/// attention output after reshapes, slices and bias additions.
+Operation *findConsumingContraction(Value value, int budget = 48) {
   SmallVector<Value> queue = {value};
-  for (size_t next = 0; next < queue.size() && budget > 0; ++next, --budget) {
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  for (size_t next = 0; next < queue.size() && budget > 0; ++next) {
     for (Operation *user : queue[next].getUsers()) {
+      if (!seen.insert(user).second)
+        continue;
       if (matchContraction(user))
         return user;
-      if (matchView(user))
-        queue.push_back(user->getResult(0));
+      --budget;
+      for (Value result : user->getResults())
+        if (isa<RankedTensorType>(result.getType()))
+          queue.push_back(result);
     }
   }
   return nullptr;
@@ -958,6 +1060,9 @@ struct LapaRaiseAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
+    // Attention unrolled over heads becomes batched first.
+    foldHeadSlices(getOperation());
+
     SmallVector<Candidate> candidates;
     getOperation()->walk([&](Operation *op) {
       if (isa<linalg::SoftmaxOp>(op)) {
