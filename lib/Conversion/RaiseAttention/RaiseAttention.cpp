@@ -967,14 +967,18 @@ LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason) {
   return success();
 }
 
-/// Erases the matched ops that no longer have uses, users first.
+/// Erases the matched ops that no longer have uses, users first, and then
+/// the side-effect-free producers that only fed them (inits, broadcasts of
+/// the reductions).
 void eraseDeadOps(ArrayRef<Operation *> ops) {
   llvm::SetVector<Operation *> pending(ops.begin(), ops.end());
-  bool erased = true;
-  while (erased) {
-    erased = false;
-    for (Operation *op : llvm::make_early_inc_range(pending)) {
-      if (!op->use_empty())
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    // Iterate over a copy: erasing and inserting change `pending`.
+    SmallVector<Operation *> snapshot(pending.begin(), pending.end());
+    for (Operation *op : snapshot) {
+      if (!pending.contains(op) || !op->use_empty())
         continue;
       SmallVector<Operation *> producers;
       for (Value operand : op->getOperands())
@@ -982,9 +986,7 @@ void eraseDeadOps(ArrayRef<Operation *> ops) {
           producers.push_back(producer);
       pending.remove(op);
       op->erase();
-      erased = true;
-      // Producers that only fed the erased op (inits, broadcasts of the
-      // reductions) become dead too.
+      changed = true;
       for (Operation *producer : producers)
         if (producer->use_empty() && isMemoryEffectFree(producer))
           pending.insert(producer);
