@@ -55,4 +55,28 @@ def LapaRaiseAttention : Pass<"lapa-raise-attention"> {
   ];
 }
 
+def LapaAnnotateLayers : Pass<"lapa-annotate-layers"> {
+  let summary = "Tag the norms, feed-forward blocks, rotary embeddings and residual additions.";
+  let description = [{
+    Recognizes the parts of a Transformer layer around attention in linalg
+    or TOSA and tags the ops that implement them, leaving them as they are
+    so that the back end lowers them as linalg:
+
+    - `lapa.layer = "rms_norm"` or `"layer_norm"` on the reduction of
+      squares (of deviations, for LayerNorm), the rsqrt and the scaling
+      multiplies;
+    - `lapa.layer = "ffn_activation"` on SiLU/sigmoid, GELU and ReLU, and
+      `lapa.ffn = "gate"`, `"up"` or `"down"` on the feed-forward matmuls
+      (a gated unit has a gate and an up matmul);
+    - `lapa.layer = "rotary_embedding"` on the multiplies by position
+      tables between a query or key projection and its attention (run
+      `lapa-raise-attention` first, which tags the projections);
+    - `lapa.layer = "residual"` on an addition of an attention output
+      projection or a feed-forward down projection to another activation.
+
+    The tags let the back end place each op on its unit and the energy
+    model charge it by stage. Ops that match no pattern keep no tag.
+  }];
+}
+
 #endif // LAPA_CONVERSION_PASSES_TD

@@ -45,3 +45,19 @@
 // BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "query"}
 // BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "value"}
 // BERT-TAGS-DAG: linalg.matmul {lapa.attention_index = 0 : i64, lapa.projection = "output"}
+
+// lapa-annotate-layers finds the rest of each LLaMA layer: 65 RMSNorms (two
+// per layer and the final one, 7 ops each), one SwiGLU block per layer,
+// rotary multiplies on the query and key (cos and sin, 4 per layer) and two
+// residual additions per layer. MobileBERT has 4 stacked ReLU feed-forward
+// blocks per layer and no rsqrt norm (it uses an elementwise NoNorm).
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention --lapa-annotate-layers | FileCheck %s --check-prefix=LAYERS
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention --lapa-annotate-layers | grep -c 'lapa.layer = "rms_norm"' | FileCheck %s --check-prefix=NORM-OPS
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention --lapa-annotate-layers | grep -c 'lapa.layer = "rotary_embedding"' | FileCheck %s --check-prefix=ROTARY-OPS
+// RUN: lapa-opt %shared_models/buddy-mlir-llm-graphs/llama2_7b_prefill40_tosa22.mlir --lapa-raise-attention --lapa-annotate-layers | grep -c 'lapa.layer = "residual"' | FileCheck %s --check-prefix=RESIDUAL-OPS
+// RUN: lapa-opt %shared_models/mobilebert-squad-linalg/mobilebert-linalg-stripped-mlir22.mlir --lapa-raise-attention --lapa-annotate-layers | grep -c 'lapa.ffn = "down"' | FileCheck %s --check-prefix=MOBILEBERT-FFN
+// LAYERS-COUNT-32: linalg.matmul {{.*}}lapa.ffn = "gate"
+// NORM-OPS: 455
+// ROTARY-OPS: 128
+// RESIDUAL-OPS: 64
+// MOBILEBERT-FFN: 96
