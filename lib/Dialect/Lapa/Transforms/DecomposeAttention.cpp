@@ -153,17 +153,23 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
         IteratorType::reduction};
     AffineMap full = map4({mb, mh, mi, mj});
     AffineMap row = map4({mb, mh, mi});
-    Value maxInit = filledTensor(rewriter, loc, rowShape, {}, elementType,
-                                 -std::numeric_limits<double>::infinity());
-    Value rowMax =
-        linalg::GenericOp::create(
-            rewriter, loc, maxInit.getType(), ValueRange{masked},
-            ValueRange{maxInit}, ArrayRef<AffineMap>{full, row}, rowIterators,
-            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              Value max = arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
-              linalg::YieldOp::create(nested, nestedLoc, max);
-            })
-            .getResult(0);
+    // Reduces the rows of `input` over j with `combine`, from `initial`.
+    auto reduceRows = [&](Value input, double initial, auto combine) {
+      Value init = filledTensor(rewriter, loc, rowShape, {}, elementType, initial);
+      return linalg::GenericOp::create(
+                 rewriter, loc, init.getType(), ValueRange{input},
+                 ValueRange{init}, ArrayRef<AffineMap>{full, row}, rowIterators,
+                 [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                   Value combined = combine(nested, nestedLoc, args[0], args[1]);
+                   linalg::YieldOp::create(nested, nestedLoc, combined);
+                 })
+          .getResult(0);
+    };
+    Value rowMax = reduceRows(
+        masked, -std::numeric_limits<double>::infinity(),
+        [](OpBuilder &nested, Location nestedLoc, Value a, Value b) -> Value {
+          return arith::MaximumFOp::create(nested, nestedLoc, a, b);
+        });
     Value expEmpty = tensor::EmptyOp::create(rewriter, loc, scoreShape, elementType);
     Value exps =
         linalg::GenericOp::create(
@@ -175,16 +181,11 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
               linalg::YieldOp::create(nested, nestedLoc, exp);
             })
             .getResult(0);
-    Value sumInit = filledTensor(rewriter, loc, rowShape, {}, elementType, 0.0);
-    Value rowSum =
-        linalg::GenericOp::create(
-            rewriter, loc, sumInit.getType(), ValueRange{exps}, ValueRange{sumInit},
-            ArrayRef<AffineMap>{full, row}, rowIterators,
-            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              Value sum = arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
-              linalg::YieldOp::create(nested, nestedLoc, sum);
-            })
-            .getResult(0);
+    Value rowSum = reduceRows(
+        exps, 0.0,
+        [](OpBuilder &nested, Location nestedLoc, Value a, Value b) -> Value {
+          return arith::AddFOp::create(nested, nestedLoc, a, b);
+        });
     Value probsEmpty = tensor::EmptyOp::create(rewriter, loc, scoreShape, elementType);
     Value probs =
         linalg::GenericOp::create(
