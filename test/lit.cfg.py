@@ -48,8 +48,8 @@ config.substitutions.append(
         "--pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,"
         "tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
         "one-shot-bufferize{bufferize-function-boundaries},"
-        "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
-        "expand-strided-metadata,finalize-memref-to-llvm,convert-math-to-llvm,"
+        "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
+        "convert-scf-to-cf,finalize-memref-to-llvm,convert-math-to-llvm,"
         "convert-arith-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
         "convert-index-to-llvm,reconcile-unrealized-casts)'",
     )
