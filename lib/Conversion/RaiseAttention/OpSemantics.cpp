@@ -18,6 +18,8 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::lapa::raise;
 
@@ -123,6 +125,10 @@ std::optional<Elementwise> matchTosaElementwise(Operation *op) {
             elementwise.operands.push_back(one);
             return addOperands({reciprocal.getInput1()});
           })
+          .Case([&](tosa::RsqrtOp rsqrt) {
+            elementwise.kind = ElementwiseKind::Rsqrt;
+            return addOperands({rsqrt.getInput1()});
+          })
           .Case([&](tosa::IdentityOp identity) {
             elementwise.kind = ElementwiseKind::Copy;
             return addOperands({identity.getInput1()});
@@ -196,6 +202,8 @@ std::optional<Elementwise> matchGenericElementwise(linalg::GenericOp generic) {
           .Case<arith::MaximumFOp, arith::MaxNumFOp>(
               [](auto) { return ElementwiseKind::Max; })
           .Case<math::ExpOp>([](auto) { return ElementwiseKind::Exp; })
+          .Case<math::SqrtOp>([](auto) { return ElementwiseKind::Sqrt; })
+          .Case<math::RsqrtOp>([](auto) { return ElementwiseKind::Rsqrt; })
           .Case<arith::ExtFOp, arith::TruncFOp>(
               [](auto) { return ElementwiseKind::Cast; })
           .Default([](Operation *) { return ElementwiseKind::Other; });
@@ -448,6 +456,10 @@ std::optional<double> mlir::lapa::raise::getScalarConstant(Value value,
     return values[0] * values[1];
   case ElementwiseKind::Div:
     return values[0] / values[1];
+  case ElementwiseKind::Sqrt:
+    return std::sqrt(values[0]);
+  case ElementwiseKind::Rsqrt:
+    return 1.0 / std::sqrt(values[0]);
   default:
     return std::nullopt;
   }

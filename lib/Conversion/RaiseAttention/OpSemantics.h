@@ -39,7 +39,9 @@ struct Contraction {
 /// (with any indexing maps), a linalg.generic contraction, or tosa.matmul.
 std::optional<Contraction> matchContraction(Operation *op);
 
-enum class ElementwiseKind { Add, Sub, Mul, Div, Exp, Max, Copy, Cast, Other };
+enum class ElementwiseKind {
+  Add, Sub, Mul, Div, Exp, Max, Sqrt, Rsqrt, Copy, Cast, Other
+};
 
 /// One operand of an elementwise op: a tensor read through an indexing map
 /// (which may broadcast), or a scalar constant captured by a linalg.generic

@@ -193,3 +193,92 @@ func.func @transposed_scores_with_casts(%k: tensor<2x8x16xf16>, %qt: tensor<2x16
   %o = linalg.batch_matmul ins(%p, %v : tensor<2x8x8xf16>, tensor<2x8x16xf16>) outs(%o_zero : tensor<2x8x16xf16>) -> tensor<2x8x16xf16>
   return %o : tensor<2x8x16xf16>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#none3 = affine_map<(d0, d1, d2) -> ()>
+#mask3 = affine_map<(d0, d1, d2) -> (d1, d2)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<() -> ()>
+
+// The scale as a division by sqrt(D) computed in the graph from D = 64, and
+// a causal mask built from iota-like indices, a compare and a select: it
+// becomes the mask operand of the attention.
+// CHECK-LABEL: func.func @sqrt_scale_causal_mask
+// CHECK: lapa.attention {{.*}} mask(%{{.*}} : tensor<1x1x8x8xf32>) scale(1.250000e-01)
+// CHECK-NOT: math.exp
+func.func @sqrt_scale_causal_mask(%q: tensor<2x8x64xf32>, %kt: tensor<2x64x8xf32>, %v: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %d = arith.constant dense<64.0> : tensor<f32>
+  %root_init = tensor.empty() : tensor<f32>
+  %root = linalg.generic {indexing_maps = [#scalar, #scalar], iterator_types = []} ins(%d : tensor<f32>) outs(%root_init : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.sqrt %in : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  %mask_init = tensor.empty() : tensor<8x8xf32>
+  %mask = linalg.generic {indexing_maps = [#id2], iterator_types = ["parallel", "parallel"]} outs(%mask_init : tensor<8x8xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %future = arith.cmpi ugt, %j, %i : index
+    %m = arith.select %future, %ninf, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<8x8xf32>
+  %s_init = tensor.empty() : tensor<2x8x8xf32>
+  %s_zero = linalg.fill ins(%zero : f32) outs(%s_init : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<2x8x64xf32>, tensor<2x64x8xf32>) outs(%s_zero : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %scaled = linalg.generic {indexing_maps = [#id3, #none3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %root : tensor<2x8x8xf32>, tensor<f32>) outs(%s_init : tensor<2x8x8xf32>) {
+  ^bb0(%in: f32, %r: f32, %out: f32):
+    %x = arith.divf %in, %r : f32
+    linalg.yield %x : f32
+  } -> tensor<2x8x8xf32>
+  %masked = linalg.generic {indexing_maps = [#id3, #mask3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%scaled, %mask : tensor<2x8x8xf32>, tensor<8x8xf32>) outs(%s_init : tensor<2x8x8xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %x = arith.addf %in, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<2x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%masked : tensor<2x8x8xf32>) outs(%s_init : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o_init = tensor.empty() : tensor<2x8x64xf32>
+  %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x8x8xf32>, tensor<2x8x64xf32>) outs(%o_zero : tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+#repeat = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+
+// Grouped-query attention as exporters write it: 4 query heads, the 2 key
+// and value heads each repeated twice by a broadcast before the
+// contractions. The repeated heads become the attention's key and value.
+// CHECK-LABEL: func.func @gqa_repeated_heads
+// CHECK: lapa.attention {{.*}} : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+func.func @gqa_repeated_heads(%q: tensor<4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %rep_init = tensor.empty() : tensor<1x2x2x8x16xf32>
+  %k_rep = linalg.generic {indexing_maps = [#repeat, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%k : tensor<1x2x8x16xf32>) outs(%rep_init : tensor<1x2x2x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x2x2x8x16xf32>
+  %v_rep = linalg.generic {indexing_maps = [#repeat, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%v : tensor<1x2x8x16xf32>) outs(%rep_init : tensor<1x2x2x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x2x2x8x16xf32>
+  %k3 = tensor.collapse_shape %k_rep [[0, 1, 2], [3], [4]] : tensor<1x2x2x8x16xf32> into tensor<4x8x16xf32>
+  %v3 = tensor.collapse_shape %v_rep [[0, 1, 2], [3], [4]] : tensor<1x2x2x8x16xf32> into tensor<4x8x16xf32>
+  %kt_init = tensor.empty() : tensor<4x16x8xf32>
+  %kt = linalg.transpose ins(%k3 : tensor<4x8x16xf32>) outs(%kt_init : tensor<4x16x8xf32>) permutation = [0, 2, 1]
+  %s_init = tensor.empty() : tensor<4x8x8xf32>
+  %s_zero = linalg.fill ins(%zero : f32) outs(%s_init : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32>) outs(%s_zero : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %p = linalg.softmax dimension(2) ins(%s : tensor<4x8x8xf32>) outs(%s_init : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %o_init = tensor.empty() : tensor<4x8x16xf32>
+  %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v3 : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%o_zero : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  return %o : tensor<4x8x16xf32>
+}
