@@ -27,7 +27,8 @@ using namespace mlir::lapa;
 void mlir::lapa::registerImportLlamaTranslation() {
   static llvm::cl::OptionCategory category("Options of --import-llama");
   static llvm::cl::opt<LlamaWeightMode> weights(
-      "weights", llvm::cl::desc("Where the imported module keeps the weights"),
+      "weights",
+      llvm::cl::desc("Storage of the model's weights in the imported module"),
       llvm::cl::values(
           clEnumValN(LlamaWeightMode::Embedded, "embedded",
                      "dense_resource constants inside @forward (default)"),
@@ -37,9 +38,11 @@ void mlir::lapa::registerImportLlamaTranslation() {
       llvm::cl::init(LlamaWeightMode::Embedded), llvm::cl::cat(category));
   static llvm::cl::opt<int64_t> seqLen(
       "seq-len",
-      llvm::cl::desc("Sequence length T of the imported graph, in tokens; "
-                     "from 1 to the config's max_seq_len (default 128)"),
-      llvm::cl::init(128), llvm::cl::cat(category));
+      llvm::cl::desc("Sequence length T of the imported graph, in tokens: "
+                     "from 1 to the config's max_seq_len and at most 65536 "
+                     "(default 128)"),
+      llvm::cl::value_desc("tokens"), llvm::cl::init(128),
+      llvm::cl::cat(category));
   static llvm::cl::opt<bool> checkDType(
       "check-dtype",
       llvm::cl::desc("Require config.json's \"dtype\" to be \"float32\"; "
@@ -51,7 +54,8 @@ void mlir::lapa::registerImportLlamaTranslation() {
       llvm::cl::desc("Also emit @main, which runs @forward on these "
                      "comma-separated token ids (exactly seq-len of them) and "
                      "prints the logits; needs --weights=embedded"),
-      llvm::cl::CommaSeparated, llvm::cl::cat(category));
+      llvm::cl::value_desc("id,id,..."), llvm::cl::CommaSeparated,
+      llvm::cl::cat(category));
 
   TranslateToMLIRRegistration registration(
       "import-llama",

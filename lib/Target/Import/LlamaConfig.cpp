@@ -19,6 +19,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -47,6 +48,10 @@ constexpr llvm::StringLiteral kSwiGLUActivations[] = {"silu", "swiglu",
 /// products the importer forms (n_heads x head_dim, element counts of one
 /// weight) inside int64_t.
 constexpr int64_t kMaxSize = std::numeric_limits<int32_t>::max();
+
+/// Largest accepted sequence length. The graph has static [H, T, T] score
+/// tensors, and at T = 65,536 one head's f32 scores already take 16 GiB.
+constexpr int64_t kMaxSeqLen = 65536;
 
 /// Describes a JSON value for an error message: its type and, for scalars,
 /// the value itself.
@@ -127,7 +132,7 @@ public:
     if (!std::isfinite(*number) || *number <= 0.0)
       return fail(llvm::formatv("field '{0}' is {1}; expected a positive "
                                 "number",
-                                key, *number));
+                                key, describe(*value)));
     return *number;
   }
 
@@ -317,10 +322,12 @@ mlir::lapa::parseLlamaConfig(MLIRContext &context, StringRef configPath,
                        "; expected a string");
   }
 
-  if (options.seqLen < 1 || options.seqLen > config.maxSeqLen)
+  int64_t seqLenLimit = std::min(config.maxSeqLen, kMaxSeqLen);
+  if (options.seqLen < 1 || options.seqLen > seqLenLimit)
     return reader.fail(llvm::formatv(
-        "the requested sequence length {0} is outside the model's range: "
-        "expected 1 to max_seq_len = {1}",
-        options.seqLen, config.maxSeqLen));
+        "the requested sequence length {0} is outside the supported range: "
+        "expected 1 to {1} (the smaller of max_seq_len = {2} and the "
+        "importer's limit of {3})",
+        options.seqLen, seqLenLimit, config.maxSeqLen, kMaxSeqLen));
   return config;
 }

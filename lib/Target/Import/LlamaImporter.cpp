@@ -52,9 +52,9 @@ LogicalResult checkOptions(MLIRContext &context, StringRef configPath,
   if (static_cast<int64_t>(tokens.size()) != options.seqLen)
     return emitImportError(
         context, configPath,
-        llvm::formatv("{0} token ids were given for @main but the sequence "
-                      "length is {1}; pass exactly one id per position",
-                      tokens.size(), options.seqLen));
+        llvm::formatv("@main needs one token id per position: expected {0} "
+                      "ids (the sequence length), got {1}",
+                      options.seqLen, tokens.size()));
   for (auto [position, token] : llvm::enumerate(tokens))
     if (token < 0 || token >= config.vocabSize)
       return emitImportError(

@@ -39,8 +39,8 @@ enum class LlamaWeightMode {
 
 struct LlamaImportOptions {
   LlamaWeightMode weights = LlamaWeightMode::Embedded;
-  /// Sequence length T of the static token tensor `tensor<1xTxi64>`; at
-  /// least 1 and at most the config's `max_seq_len`.
+  /// Sequence length T of the static token tensor `tensor<1xTxi64>`: at
+  /// least 1 and at most the config's `max_seq_len` and 65,536.
   int64_t seqLen = 128;
   /// Requires config.json's "dtype" to be "float32". When false, the field
   /// may be missing or name another type, and only the tensors' own dtype
