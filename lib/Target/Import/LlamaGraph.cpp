@@ -282,8 +282,8 @@ Value GraphBuilder::add(Value lhs, Value rhs) {
 
 /// The rotary tables for positions t = 0..T-1 and pairs i = 0..d/2-1:
 /// angle = t * theta^(-2i/d), computed in double and rounded to float, as
-/// the model's reference implementation does. A front end imports these
-/// tables as constant buffers of the model.
+/// the model's reference implementation does. Meta's reference precomputes
+/// these tables once, so a traced model carries them as constants too.
 void GraphBuilder::buildPositionTables() {
   int64_t pairs = config.headDim / 2;
   std::vector<float> cosValues, sinValues;

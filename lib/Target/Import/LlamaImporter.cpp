@@ -11,6 +11,7 @@
 #include "lapa/Target/Import/LlamaImporter.h"
 
 #include "ImportDiagnostics.h"
+#include "JsonNesting.h"
 #include "LlamaGraph.h"
 #include "LlamaWeights.h"
 
@@ -24,6 +25,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -63,6 +65,39 @@ LogicalResult checkOptions(MLIRContext &context, StringRef configPath,
                         "vocabulary; expected 0 to vocab_size - 1 = {2}",
                         token, position, config.vocabSize - 1));
   return success();
+}
+
+/// Opens the model.safetensors at `path` with the shared reader, after
+/// checking that its JSON header does not nest deeper than llvm::json's
+/// recursive parser can take.
+// TODO: move the nesting check into SafetensorsFile::parse, which every
+// caller of the reader needs, and open the file with SafetensorsFile::open.
+FailureOr<::lapa::support::SafetensorsFile> openWeights(MLIRContext &context,
+                                                        StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return emitImportError(context, path,
+                           "cannot open file: " + buffer.getError().message());
+  StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.size() >= 8) {
+    uint64_t headerLength = llvm::support::endian::read64le(bytes.data());
+    // A length beyond the file is left to the reader, which reports it.
+    if (headerLength <= bytes.size() - 8 &&
+        exceedsJsonNesting(bytes.substr(8, headerLength), kMaxJsonNesting))
+      return emitImportError(
+          context, path,
+          llvm::formatv("the header nests arrays or objects more than {0} "
+                        "levels deep; the file is corrupt or not a "
+                        "safetensors file",
+                        kMaxJsonNesting));
+  }
+  llvm::Expected<::lapa::support::SafetensorsFile> file =
+      ::lapa::support::SafetensorsFile::parse(std::move(*buffer), path);
+  if (!file)
+    return emitImportError(context, path, file.takeError());
+  return std::move(*file);
 }
 
 /// Creates the weight values of @forward: `dense_resource` constants whose
@@ -139,12 +174,13 @@ mlir::lapa::importLlamaFromConfig(MLIRContext &context, StringRef configPath,
 
   SmallString<256> weightsPath = llvm::sys::path::parent_path(configPath);
   llvm::sys::path::append(weightsPath, "model.safetensors");
-  llvm::Expected<::lapa::support::SafetensorsFile> file =
-      ::lapa::support::SafetensorsFile::open(weightsPath);
-  if (!file)
-    return emitImportError(context, weightsPath, file.takeError());
-  std::vector<WeightSpec> specs = expectedWeights(*config);
-  if (failed(checkWeights(context, *file, specs, *config)))
+  FailureOr<::lapa::support::SafetensorsFile> file =
+      openWeights(context, weightsPath);
+  if (failed(file))
+    return failure();
+  FailureOr<std::vector<WeightSpec>> specs =
+      checkWeights(context, *file, *config);
+  if (failed(specs))
     return failure();
 
   // @forward(tokens, [weights...]) -> logits.
@@ -158,20 +194,20 @@ mlir::lapa::importLlamaFromConfig(MLIRContext &context, StringRef configPath,
       RankedTensorType::get({1, options.seqLen, config->vocabSize}, f32);
   SmallVector<Type> argumentTypes = {tokensType};
   if (options.weights == LlamaWeightMode::Arguments)
-    for (const WeightSpec &spec : specs)
+    for (const WeightSpec &spec : *specs)
       argumentTypes.push_back(RankedTensorType::get(spec.shape, f32));
   builder.setInsertionPointToEnd(module->getBody());
   auto forward = func::FuncOp::create(
       builder, loc, "forward",
       FunctionType::get(&context, argumentTypes, {logitsType}));
   if (options.weights == LlamaWeightMode::Arguments)
-    for (auto [index, spec] : llvm::enumerate(specs))
+    for (auto [index, spec] : llvm::enumerate(*specs))
       forward.setArgAttr(index + 1, kWeightAttrName,
                          builder.getStringAttr(spec.name));
 
   builder.setInsertionPointToStart(forward.addEntryBlock());
   FailureOr<SmallVector<Value>> values =
-      createWeightValues(builder, forward, *file, specs, options);
+      createWeightValues(builder, forward, *file, *specs, options);
   if (failed(values))
     return failure();
   ModelWeights weights = groupWeights(*config, *values);

@@ -62,10 +62,27 @@ mlir::lapa::import::expectedWeights(const LlamaConfig &config) {
   return specs;
 }
 
-LogicalResult mlir::lapa::import::checkWeights(
-    MLIRContext &context, const ::lapa::support::SafetensorsFile &file,
-    ArrayRef<WeightSpec> specs, const LlamaConfig &config) {
+FailureOr<std::vector<WeightSpec>>
+mlir::lapa::import::checkWeights(MLIRContext &context,
+                                 const ::lapa::support::SafetensorsFile &file,
+                                 const LlamaConfig &config) {
   llvm::StringRef path = file.displayName();
+
+  // Compare the counts first: the list of expected tensors grows with
+  // n_layers, which may be as large as 2^31 - 1 in a damaged config.
+  int64_t perLayer = 9;
+  int64_t needed = perLayer * config.numLayers + (config.tiedEmbedding ? 2 : 3);
+  int64_t present = static_cast<int64_t>(file.tensors().size());
+  if (needed > present)
+    return emitImportError(
+        context, path,
+        llvm::formatv("contains {0} tensors, but a Llama model with n_layers "
+                      "= {1} reads {2} ({3} per layer, the embedding table, "
+                      "the final norm{4}); check n_layers in config.json",
+                      present, config.numLayers, needed, perLayer,
+                      config.tiedEmbedding ? "" : " and the output head"));
+
+  std::vector<WeightSpec> specs = expectedWeights(config);
   llvm::StringSet<> expected;
   for (const WeightSpec &spec : specs) {
     expected.insert(spec.name);
@@ -113,7 +130,7 @@ LogicalResult mlir::lapa::import::checkWeights(
     return emitImportError(
         context, path, "tensor '" + tensor.name + "' is not used: " + reason);
   }
-  return success();
+  return specs;
 }
 
 ModelWeights mlir::lapa::import::groupWeights(const LlamaConfig &config,

@@ -35,13 +35,12 @@ struct WeightSpec {
 /// final norm and the output head (absent with a tied embedding).
 std::vector<WeightSpec> expectedWeights(const LlamaConfig &config);
 
-/// Checks that `file` contains every tensor of `specs` as F32 with the listed
-/// shape, and no tensor beyond them. Emits one error on `context` for the
-/// first problem.
-LogicalResult checkWeights(MLIRContext &context,
-                           const ::lapa::support::SafetensorsFile &file,
-                           ArrayRef<WeightSpec> specs,
-                           const LlamaConfig &config);
+/// Returns the tensors of `expectedWeights(config)` after checking that
+/// `file` contains each of them as F32 with the listed shape, and no tensor
+/// beyond them. Emits one error on `context` for the first problem.
+FailureOr<std::vector<WeightSpec>>
+checkWeights(MLIRContext &context, const ::lapa::support::SafetensorsFile &file,
+             const LlamaConfig &config);
 
 /// The weights of one decoder layer as values of @forward.
 struct LayerWeights {

@@ -10,6 +10,7 @@ weights.
   --drop KEY           remove a config field
   --config-text TEXT   replace config.json by TEXT as written
   --no-config          leave config.json out
+  --nested-config N    write config.json as N nested arrays
   --no-weights         leave model.safetensors out
   --reshape NAME=A,B   give tensor NAME the shape [A, B] in the header (the
                        element count must stay the same, or the header
@@ -18,6 +19,8 @@ weights.
   --rename OLD=NEW     rename a tensor
   --drop-tensor NAME   remove a tensor from the header (its bytes stay)
   --truncate BYTES     keep only the first BYTES bytes of model.safetensors
+  --nested-header N    write model.safetensors with a header of N nested
+                       arrays and no data
 """
 
 import argparse
@@ -36,8 +39,9 @@ def read_safetensors(path):
     return header, data
 
 
-def write_safetensors(path, header, data):
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+def write_safetensors(path, header, data, text=None):
+    if text is None:
+        text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     # The format pads the header with spaces to a multiple of 8 bytes.
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as handle:
@@ -62,12 +66,14 @@ def main():
     parser.add_argument("--drop", action="append", default=[])
     parser.add_argument("--config-text")
     parser.add_argument("--no-config", action="store_true")
+    parser.add_argument("--nested-config", type=int)
     parser.add_argument("--no-weights", action="store_true")
     parser.add_argument("--reshape", action="append", default=[])
     parser.add_argument("--retype", action="append", default=[])
     parser.add_argument("--rename", action="append", default=[])
     parser.add_argument("--drop-tensor", action="append", default=[])
     parser.add_argument("--truncate", type=int)
+    parser.add_argument("--nested-header", type=int)
     args = parser.parse_args()
 
     shutil.rmtree(args.output, ignore_errors=True)
@@ -77,6 +83,8 @@ def main():
         config_path = os.path.join(args.output, "config.json")
         if args.config_text is not None:
             text = args.config_text
+        elif args.nested_config is not None:
+            text = "[" * args.nested_config + "]" * args.nested_config
         else:
             with open(os.path.join(args.source, "config.json"),
                       encoding="utf-8") as handle:
@@ -91,6 +99,11 @@ def main():
             handle.write(text)
 
     if args.no_weights:
+        return
+    if args.nested_header is not None:
+        depth = args.nested_header
+        write_safetensors(os.path.join(args.output, "model.safetensors"),
+                          None, b"", text=b"[" * depth + b"]" * depth)
         return
     source = os.path.abspath(os.path.join(args.source, "model.safetensors"))
     target = os.path.join(args.output, "model.safetensors")
