@@ -23,11 +23,16 @@ int main(int argc, char **argv) {
   mlir::lapa::registerImportLlamaTranslation();
 
   // Only arguments that are not options and name an existing folder are
-  // replaced, so option values and file inputs pass through unchanged. A
-  // folder that does not exist stays as written and the driver reports it.
+  // replaced, so option values and file inputs pass through unchanged. The
+  // value of a separate `-o` is skipped too: `-o <folder>` must fail as an
+  // output path, not write into that folder's config.json. A folder that
+  // does not exist stays as written and the driver reports it.
   std::vector<std::string> storage(argv, argv + argc);
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef argument = storage[i];
+    llvm::StringRef previous = storage[i - 1];
+    if (previous == "-o" || previous == "--o")
+      continue;
     if (argument.starts_with("-") || !llvm::sys::fs::is_directory(argument))
       continue;
     llvm::SmallString<256> config(argument);

@@ -101,7 +101,7 @@ FailureOr<::lapa::support::SafetensorsFile> openWeights(MLIRContext &context,
 }
 
 /// Creates the weight values of @forward: `dense_resource` constants whose
-/// blobs hold the tensor bytes, or the function's arguments after the
+/// blobs contain the tensor bytes, or the function's arguments after the
 /// tokens.
 FailureOr<SmallVector<Value>>
 createWeightValues(OpBuilder &builder, func::FuncOp forward,
