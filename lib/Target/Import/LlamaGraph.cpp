@@ -12,7 +12,7 @@
 // graph is the job of lapa's raising passes.
 //
 // Batch is 1 and the sequence length T is static. Each op carries a name
-// location ("layers.2.attention.softmax") that ties it to the model part it
+// location ("layers.2.attention") that ties it to the model part it
 // computes.
 //
 //===----------------------------------------------------------------------===//

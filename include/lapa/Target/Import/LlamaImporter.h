@@ -68,8 +68,9 @@ struct LlamaConfig {
   bool tiedEmbedding = false;
 };
 
-/// Parses and validates the text of a config.json. `configPath` names the
-/// file in error messages, which are emitted on `context`.
+/// Parses and validates the text of a config.json, including the dtype
+/// check and `options.seqLen` against its max_seq_len. `configPath` names
+/// the file in error messages, which are emitted on `context`.
 FailureOr<LlamaConfig> parseLlamaConfig(MLIRContext &context,
                                         StringRef configPath,
                                         StringRef configText,
