@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lapa/Support/Safetensors.h"
+#include "lapa/Support/JsonNesting.h"
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -187,6 +188,12 @@ SafetensorsFile::parse(std::unique_ptr<llvm::MemoryBuffer> buffer,
 
   StringRef headerText(reinterpret_cast<const char *>(bytes + 8),
                        headerLength);
+  if (exceedsJsonNesting(headerText, kMaxJsonNesting))
+    return makeError(displayName,
+                     llvm::formatv("header nests arrays or objects more than "
+                                   "{0} levels deep; the file is corrupt or "
+                                   "not a safetensors file",
+                                   kMaxJsonNesting));
   Expected<llvm::json::Value> header = llvm::json::parse(headerText);
   if (!header)
     return makeError(displayName, "header is not valid JSON: " +

@@ -123,6 +123,21 @@ TEST(Safetensors, InvalidJson) {
             std::string::npos);
 }
 
+TEST(Safetensors, DeeplyNestedHeader) {
+  // 200000 nested arrays would overflow the stack of a recursive parser;
+  // the reader rejects them before parsing.
+  std::string header(200000, '[');
+  std::string message = errorOf(makeFile(header, ""));
+  EXPECT_NE(message.find("header nests arrays or objects more than 64 levels "
+                         "deep"),
+            std::string::npos)
+      << message;
+  // Brackets inside strings do not count as nesting.
+  std::string quoted = "{\"__metadata__\": {\"text\": \"" +
+                       std::string(100, '[') + "\"}}";
+  EXPECT_EQ(errorOf(makeFile(quoted, "")).find("nests"), std::string::npos);
+}
+
 TEST(Safetensors, TruncatedData) {
   // The header promises 12 bytes of data; only 10 follow.
   std::string data = floatBytes({1.5f, -2.0f}) + std::string("\x07\0", 2);

@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImportDiagnostics.h"
-#include "JsonNesting.h"
+#include "lapa/Support/JsonNesting.h"
 
 #include "lapa/Target/Import/LlamaImporter.h"
 
@@ -188,13 +188,13 @@ FailureOr<LlamaConfig>
 mlir::lapa::parseLlamaConfig(MLIRContext &context, StringRef configPath,
                              StringRef configText,
                              const LlamaImportOptions &options) {
-  if (import::exceedsJsonNesting(configText, import::kMaxJsonNesting))
+  if (::lapa::support::exceedsJsonNesting(configText, ::lapa::support::kMaxJsonNesting))
     return emitImportError(
         context, configPath,
         llvm::formatv("nests arrays or objects more than {0} levels deep; a "
                       "model config is one object of numbers, strings and "
                       "booleans",
-                      import::kMaxJsonNesting));
+                      ::lapa::support::kMaxJsonNesting));
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(configText);
   if (!json)
     return emitImportError(context, configPath,

@@ -11,7 +11,6 @@
 #include "lapa/Target/Import/LlamaImporter.h"
 
 #include "ImportDiagnostics.h"
-#include "JsonNesting.h"
 #include "LlamaGraph.h"
 #include "LlamaWeights.h"
 
@@ -80,19 +79,6 @@ FailureOr<::lapa::support::SafetensorsFile> openWeights(MLIRContext &context,
   if (!buffer)
     return emitImportError(context, path,
                            "cannot open file: " + buffer.getError().message());
-  StringRef bytes = (*buffer)->getBuffer();
-  if (bytes.size() >= 8) {
-    uint64_t headerLength = llvm::support::endian::read64le(bytes.data());
-    // A length beyond the file is left to the reader, which reports it.
-    if (headerLength <= bytes.size() - 8 &&
-        exceedsJsonNesting(bytes.substr(8, headerLength), kMaxJsonNesting))
-      return emitImportError(
-          context, path,
-          llvm::formatv("the header nests arrays or objects more than {0} "
-                        "levels deep; the file is corrupt or not a "
-                        "safetensors file",
-                        kMaxJsonNesting));
-  }
   llvm::Expected<::lapa::support::SafetensorsFile> file =
       ::lapa::support::SafetensorsFile::parse(std::move(*buffer), path);
   if (!file)

@@ -1,20 +1,20 @@
 //===- JsonNesting.h - Bound the nesting depth of JSON text -----*- C++ -*-===//
 //
 // llvm::json::parse recurses once per nested array or object, so a file of
-// a few hundred kilobytes of '[' overflows the stack. The importer measures
-// the nesting of config.json and of the safetensors header with this
-// iterative scan before it hands either text to the parser.
+// a few hundred kilobytes of '[' overflows the stack. The safetensors reader
+// and the model importer measure the nesting of the JSON they read with
+// this iterative scan before they hand it to the parser.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LAPA_LIB_TARGET_IMPORT_JSONNESTING_H
-#define LAPA_LIB_TARGET_IMPORT_JSONNESTING_H
+#ifndef LAPA_SUPPORT_JSONNESTING_H
+#define LAPA_SUPPORT_JSONNESTING_H
 
 #include "llvm/ADT/StringRef.h"
 
-namespace mlir::lapa::import {
+namespace lapa::support {
 
-/// Deepest nesting of arrays and objects the importer accepts. A model
+/// Deepest nesting of arrays and objects the readers accept. A model
 /// config needs 1 level and a safetensors header 3.
 constexpr unsigned kMaxJsonNesting = 64;
 
@@ -45,6 +45,6 @@ inline bool exceedsJsonNesting(llvm::StringRef text, unsigned maxDepth) {
   return false;
 }
 
-} // namespace mlir::lapa::import
+} // namespace lapa::support
 
-#endif // LAPA_LIB_TARGET_IMPORT_JSONNESTING_H
+#endif // LAPA_SUPPORT_JSONNESTING_H
