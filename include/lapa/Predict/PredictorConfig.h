@@ -36,13 +36,14 @@ enum class Scheme : uint32_t {
   Dense = 7,   ///< Selects every key.
 };
 
-/// Which operand of the key prediction K-hat = X . W_K goes to the log domain.
+/// The operand of the key prediction K-hat = X . W_K that goes to the log
+/// domain.
 enum class LogCodedOperand : uint32_t {
   Weight = 0,     ///< W_K is log-coded offline and X is shifted (the default).
   Activation = 1, ///< X is log-coded at run time and W_K is shifted.
 };
 
-/// Where the query of the score prediction comes from.
+/// The source of the query of the score prediction.
 enum class QuerySource : uint32_t {
   Formal = 0, ///< The exact, projected Q (every query row is needed anyway).
   Aloc = 1,   ///< Q-hat predicted with ALOC from X and log-coded W_Q.
@@ -56,7 +57,7 @@ enum class FilterRule : uint32_t {
   Radius = 3,    ///< Keep j if P + dmax >= max - radius.
 };
 
-/// How the final selection is made from the fully accumulated scores.
+/// The rule of the final selection from the fully accumulated scores.
 enum class SelectMode : uint32_t {
   TopK = 0,      ///< Keep ceil(keep_ratio * visible keys) keys per row.
   Threshold = 1, ///< Keep keys whose predicted softmax probability reaches

@@ -143,8 +143,8 @@ class AttentionMatcher {
 public:
   explicit AttentionMatcher(Candidate candidate) : candidate(candidate) {}
 
-  /// Matches the attention around the exponential; on failure, `reason`
-  /// says why.
+  /// Matches the attention around the softmax candidate. On failure,
+  /// `reason` gives the cause.
   FailureOr<AttentionMatch> match();
 
   std::string reason;
@@ -343,7 +343,7 @@ FailureOr<Value> AttentionMatcher::matchStackedPieces(Value value) {
 
 LogicalResult AttentionMatcher::matchScores() {
   // origin[i]: the softmax-layout dimension that dimension i of `current`
-  // holds one-to-one, or -1 where dimensions were merged or split.
+  // corresponds to one-to-one, or -1 where dimensions were merged or split.
   Value current = scores;
   SmallVector<int64_t> origin;
   for (int64_t i = 0, e = result.softmaxShape.size(); i < e; ++i)
@@ -484,8 +484,8 @@ LogicalResult AttentionMatcher::matchScores() {
       return fail("an elementwise op on the scores is not a scale or a mask");
 
     // The mask: an addition of a tensor, in the softmax's layout. The
-    // scores are the full-shape operand that comes from a contraction; when
-    // that cannot be told, the first full-shape operand.
+    // scores are the full-shape operand that comes from a contraction, or
+    // the first full-shape operand when both or neither do.
     bool full[2] = {isIdentityRead(operands[0], current),
                     isIdentityRead(operands[1], current)};
     bool fromContraction[2] = {full[0] && reachesContraction(operands[0].tensor),
