@@ -35,9 +35,12 @@ def LapaRaiseAttention : Pass<"lapa-raise-attention"> {
     dimensions of size 1 or merged into one batch dimension.
 
     Not raised, with a remark when `emit-remarks` is set: a softmax over an
-    axis other than the key axis, a scale that is not a constant, a mask
-    added in a different layout than the softmax's, and value contractions
-    that do not reduce over the key axis.
+    axis other than the key axis, a scale that is not a constant, scores
+    negated or rounded through an integer type, and value contractions that
+    do not reduce over the key axis. Attention that is recognized but cannot
+    be raised (a dynamic sequence length, an element type other than f32,
+    f16 or bf16, a mask in another layout than the softmax's) gets a warning
+    whether or not the option is set.
   }];
   let dependentDialects = [
     "::mlir::lapa::LapaDialect",

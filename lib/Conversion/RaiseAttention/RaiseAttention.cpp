@@ -14,7 +14,9 @@
 
 #include "lapa/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
@@ -56,6 +58,15 @@ bool isIdentityRead(const ElementwiseOperand &operand, Value result) {
       return false;
   }
   return true;
+}
+
+/// Returns whether a cast converts between floating-point types only.
+bool isFloatCast(const Elementwise &conversion) {
+  auto elementOf = [](Value value) {
+    return cast<ShapedType>(value.getType()).getElementType();
+  };
+  return isa<FloatType>(elementOf(conversion.operands[0].tensor)) &&
+         isa<FloatType>(elementOf(conversion.result));
 }
 
 /// Follows copies, broadcasts and reshapes up to the value they read.
@@ -122,6 +133,9 @@ struct AttentionMatch {
   SmallVector<int64_t> softmaxShape;
   double scale = 1.0;
   ElementwiseOperand mask;
+  /// Factor of the scales applied after the mask was added; the canonical
+  /// mask is multiplied by it.
+  double maskScale = 1.0;
   OperandRoles query, key, value;
   Contraction output;
   /// Roles of the output contraction's result dimensions.
@@ -438,6 +452,12 @@ LogicalResult AttentionMatcher::matchScores() {
       continue;
     }
 
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+        linalgOp && linalg::isaContractionOpInterface(linalgOp))
+      return fail(Twine("the score contraction '") +
+                  op->getName().getStringRef() +
+                  "' accumulates onto a tensor that is not zero or has "
+                  "more than one free dimension per operand");
     std::optional<Elementwise> elementwise = matchElementwise(op);
     if (!elementwise)
       return fail(Twine("'") + op->getName().getStringRef() +
@@ -447,6 +467,9 @@ LogicalResult AttentionMatcher::matchScores() {
     ElementwiseKind kind = elementwise->kind;
     if ((kind == ElementwiseKind::Copy || kind == ElementwiseKind::Cast) &&
         isIdentityRead(operands[0], current)) {
+      if (kind == ElementwiseKind::Cast && !isFloatCast(*elementwise))
+        return fail("the scores go through a cast to or from an integer type, "
+                    "which rounds them; lapa.attention has no such step");
       current = operands[0].tensor;
       result.matchedOps.push_back(op);
       continue;
@@ -468,6 +491,9 @@ LogicalResult AttentionMatcher::matchScores() {
         result.scale *= constant;
       } else if (kind == ElementwiseKind::Div && chain == 0) {
         result.scale /= constant;
+      } else if (kind == ElementwiseKind::Sub && chain == 1) {
+        return fail("the scores are subtracted from a constant, which negates "
+                    "them; lapa.attention has no negative scale");
       } else if (kind != ElementwiseKind::Add && kind != ElementwiseKind::Sub) {
         return fail("the scores are combined with a constant by an op other "
                     "than a scale or a shift");
@@ -502,6 +528,9 @@ LogicalResult AttentionMatcher::matchScores() {
       return failUnsupported("the mask is added before a reshape or transpose of the "
                   "scores; only masks in the softmax's layout are supported");
     result.mask = operands[1 - chain];
+    // Scales found so far come after the mask in the graph, so they scale
+    // the mask too: c * (QK^T + M) = c * QK^T + c * M.
+    result.maskScale = result.scale;
     current = operands[chain].tensor;
     result.matchedOps.push_back(op);
   }
@@ -567,7 +596,8 @@ LogicalResult AttentionMatcher::matchOutput() {
       auto &operands = elementwise->operands;
       bool identity =
           ((elementwise->kind == ElementwiseKind::Copy ||
-            elementwise->kind == ElementwiseKind::Cast) &&
+            (elementwise->kind == ElementwiseKind::Cast &&
+             isFloatCast(*elementwise))) &&
            isIdentityRead(operands[0], elementwise->result)) ||
           (operands.size() == 2 && isIdentityRead(operands[0], elementwise->result) &&
            operands[0].tensor == current &&
@@ -580,9 +610,15 @@ LogicalResult AttentionMatcher::matchOutput() {
         break;
       }
     }
-    if (!next)
+    if (!next) {
+      for (Operation *user : current.getUsers())
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+            linalgOp && linalg::isaContractionOpInterface(linalgOp))
+          return fail("the value contraction accumulates onto a tensor that "
+                      "is not zero; lapa.attention computes P . V from zero");
       return fail("the probabilities do not reach a contraction with the "
                   "value through views and copies");
+    }
     path.push_back(next);
     current = next->getResult(0);
   }
@@ -723,6 +759,28 @@ Value buildCanonicalOperand(OpBuilder &builder, Location loc,
   return tensor::ExpandShapeOp::create(
       builder, loc, target, flat,
       SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
+/// Returns `value` multiplied elementwise by the constant `factor`.
+Value scaleTensor(OpBuilder &builder, Location loc, Value value, double factor) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Value init = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                       type.getElementType());
+  AffineMap identity = builder.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             builder, loc, type, ValueRange{value}, ValueRange{init},
+             ArrayRef<AffineMap>{identity, identity}, iterators,
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               Value constant = arith::ConstantOp::create(
+                   nested, nestedLoc,
+                   nested.getFloatAttr(type.getElementType(), factor));
+               Value product =
+                   arith::MulFOp::create(nested, nestedLoc, args[0], constant);
+               linalg::YieldOp::create(nested, nestedLoc, product);
+             })
+      .getResult(0);
 }
 
 /// Builds the mask in [B, H, Sq, Skv] broadcastable form from the operand
@@ -906,6 +964,8 @@ LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason) {
     if (failed(canonical))
       return failure();
     mask = *canonical;
+    if (match.maskScale != 1.0)
+      mask = scaleTensor(builder, loc, mask, match.maskScale);
   }
 
   Value query = buildCanonicalOperand(builder, loc, match.query, batchSize, heads);
