@@ -188,6 +188,14 @@ FailureOr<LlamaConfig>
 mlir::lapa::parseLlamaConfig(MLIRContext &context, StringRef configPath,
                              StringRef configText,
                              const LlamaImportOptions &options) {
+  // A file that does not start like JSON (a weights file given in place of
+  // the config, for example) is reported as such, before the JSON checks.
+  llvm::StringRef start = configText.ltrim();
+  if (!start.starts_with("{") && !start.starts_with("["))
+    return emitImportError(context, configPath,
+                           "is not a model config: it does not start with a "
+                           "JSON object '{'; give the model folder or its "
+                           "config.json");
   if (::lapa::support::exceedsJsonNesting(configText, ::lapa::support::kMaxJsonNesting))
     return emitImportError(
         context, configPath,
