@@ -34,6 +34,7 @@ awk '
     match($0, /attention_index = [0-9]+/); index_ = substr($0, RSTART + 18, RLENGTH - 18)
     match($0, /scale\([^)]*\)/); scale = substr($0, RSTART + 6, RLENGTH - 7)
     mask = "none"
+    if ($0 ~ /\) causal /) mask = "causal"
     if (match($0, /mask\([^)]*\)/)) { mask = substr($0, RSTART, RLENGTH); sub(/.*: /, "", mask); sub(/\)$/, "", mask) }
     match($0, /: tensor<[0-9x]+xf[0-9]+>, tensor/); query = substr($0, RSTART + 2, RLENGTH - 10)
     match($0, /macs = [0-9]+/); macs = substr($0, RSTART + 7, RLENGTH - 7)

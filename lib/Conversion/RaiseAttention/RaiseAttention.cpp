@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
@@ -893,6 +894,136 @@ FailureOr<Value> buildCanonicalMask(OpBuilder &builder, Location loc,
                                                *reassociation));
 }
 
+/// Returns whether a score is low enough to act as minus infinity in a
+/// softmax: -inf, or a finite value of at most -1e4.
+bool isMaskedValue(double value) { return value <= -1.0e4; }
+
+/// Returns whether `value` in a generic body is the constant `expected`, or
+/// a block argument reading a splat tensor of that kind.
+std::optional<double> bodyConstant(Value value, linalg::GenericOp generic) {
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (arg.getOwner() != &generic.getRegion().front() ||
+        arg.getArgNumber() >= generic.getNumDpsInputs())
+      return std::nullopt;
+    return getScalarConstant(generic.getDpsInputs()[arg.getArgNumber()]);
+  }
+  FloatAttr attr;
+  if (matchPattern(value, m_Constant(&attr)))
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// Returns the loop dimension a body value reads with linalg.index.
+std::optional<unsigned> indexDim(Value value) {
+  if (auto index = value.getDefiningOp<linalg::IndexOp>())
+    return index.getDim();
+  return std::nullopt;
+}
+
+/// Returns whether a [Sq, Skv] generic computes the causal mask: a select
+/// between a masked value and 0 on `key > query` (or `query < key`).
+bool isCausalMaskGeneric(linalg::GenericOp generic) {
+  if (generic.getNumReductionLoops() != 0 || generic.getNumLoops() != 2)
+    return false;
+  auto yield = cast<linalg::YieldOp>(generic.getRegion().front().getTerminator());
+  auto select = yield.getNumOperands() == 1
+                    ? yield.getOperand(0).getDefiningOp<arith::SelectOp>()
+                    : nullptr;
+  if (!select)
+    return false;
+  auto compare = select.getCondition().getDefiningOp<arith::CmpIOp>();
+  if (!compare)
+    return false;
+  std::optional<unsigned> lhs = indexDim(compare.getLhs());
+  std::optional<unsigned> rhs = indexDim(compare.getRhs());
+  if (!lhs || !rhs)
+    return false;
+  arith::CmpIPredicate predicate = compare.getPredicate();
+  bool keyAboveQuery =
+      ((predicate == arith::CmpIPredicate::ugt ||
+        predicate == arith::CmpIPredicate::sgt) && *lhs == 1 && *rhs == 0) ||
+      ((predicate == arith::CmpIPredicate::ult ||
+        predicate == arith::CmpIPredicate::slt) && *lhs == 0 && *rhs == 1);
+  if (!keyAboveQuery)
+    return false;
+  std::optional<double> masked = bodyConstant(select.getTrueValue(), generic);
+  std::optional<double> kept = bodyConstant(select.getFalseValue(), generic);
+  return masked && kept && isMaskedValue(*masked) && *kept == 0.0;
+}
+
+/// Returns whether a constant [Sq, Skv] tensor is the causal mask.
+bool isCausalMaskConstant(Value value) {
+  DenseElementsAttr dense;
+  if (!matchPattern(value, m_Constant(&dense)) || dense.isSplat() ||
+      !isa<FloatType>(dense.getElementType()))
+    return false;
+  auto type = cast<ShapedType>(dense.getType());
+  if (type.getRank() != 2)
+    return false;
+  int64_t columns = type.getDimSize(1);
+  int64_t offset = columns - type.getDimSize(0);
+  int64_t position = 0;
+  for (APFloat element : dense.getValues<APFloat>()) {
+    int64_t row = position / columns, column = position % columns;
+    double value = element.convertToDouble();
+    bool hidden = column > row + offset;
+    if (hidden ? !isMaskedValue(value) : value != 0.0)
+      return false;
+    ++position;
+  }
+  return true;
+}
+
+/// Returns whether the match's mask is exactly the causal mask of its
+/// scores, so the attention can state `causal` instead of carrying it. The
+/// mask is followed through unit-dimension reshapes and broadcasting copies
+/// to a [Sq, Skv] tensor whose dimensions keep the query-key order.
+bool isCausalMask(const AttentionMatch &match) {
+  if (match.queryAxis > match.keyAxis)
+    return false;
+  // The mask must be read in the scores' dimension order.
+  int64_t previous = -1;
+  for (AffineExpr expr : match.mask.map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      continue;
+    if (static_cast<int64_t>(dim.getPosition()) <= previous)
+      return false;
+    previous = dim.getPosition();
+  }
+  Value value = match.mask.tensor;
+  while (Operation *op = value.getDefiningOp()) {
+    if (std::optional<View> view = matchView(op)) {
+      if (!view->isReshape &&
+          !llvm::equal(view->sourceDim, llvm::seq<int64_t>(0, view->sourceDim.size())))
+        return false;
+      value = view->source;
+      continue;
+    }
+    std::optional<Elementwise> copy = matchElementwise(op);
+    if (copy && copy->kind == ElementwiseKind::Copy &&
+        copy->operands[0].map.isProjectedPermutation() &&
+        copy->operands[0].map.isMinorIdentity()) {
+      value = copy->operands[0].tensor;
+      continue;
+    }
+    break;
+  }
+  auto type = cast<ShapedType>(value.getType());
+  SmallVector<int64_t> nonUnit;
+  for (int64_t size : type.getShape())
+    if (size != 1)
+      nonUnit.push_back(size);
+  int64_t queries = match.softmaxShape[match.queryAxis];
+  int64_t keys = match.softmaxShape[match.keyAxis];
+  if (nonUnit != SmallVector<int64_t>{queries, keys} || type.getRank() != 2 ||
+      queries != keys)
+    return false;
+  if (auto generic = value.getDefiningOp<linalg::GenericOp>())
+    return isCausalMaskGeneric(generic);
+  return isCausalMaskConstant(value);
+}
+
 /// Builds lapa.attention for a match and replaces the value contraction.
 LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason);
 
@@ -952,8 +1083,11 @@ LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason) {
       return failure();
     }
 
+  // A mask that is exactly the causal mask becomes the causal flag, which
+  // prediction can use directly.
+  bool causal = match.mask.tensor && isCausalMask(match);
   Value mask;
-  if (match.mask.tensor) {
+  if (match.mask.tensor && !causal) {
     if (cast<ShapedType>(match.mask.tensor.getType()).getElementType() !=
         elementType) {
       reason = "the mask's element type differs from the scores'";
@@ -978,7 +1112,7 @@ LogicalResult rewriteMatchImpl(AttentionMatch &match, std::string &reason) {
   auto attention = AttentionOp::create(
       builder, loc, resultType, query, key, value, mask,
       builder.getF32FloatAttr(static_cast<float>(match.scale)),
-      /*causal=*/UnitAttr());
+      causal ? builder.getUnitAttr() : UnitAttr());
 
   // Back to the value contraction's layout: (batch..., Sq, Dv) in its order.
   auto outputType3 = cast<RankedTensorType>(match.output.result.getType());

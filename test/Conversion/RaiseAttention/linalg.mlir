@@ -204,10 +204,11 @@ func.func @transposed_scores_with_casts(%k: tensor<2x8x16xf16>, %qt: tensor<2x16
 #scalar = affine_map<() -> ()>
 
 // The scale as a division by sqrt(D) computed in the graph from D = 64, and
-// a causal mask built from iota-like indices, a compare and a select: it
-// becomes the mask operand of the attention.
+// a causal mask built from iota-like indices, a compare and a select: it is
+// recognized and becomes the causal flag, with no mask operand.
 // CHECK-LABEL: func.func @sqrt_scale_causal_mask
-// CHECK: lapa.attention {{.*}} mask(%{{.*}} : tensor<1x1x8x8xf32>) scale(1.250000e-01)
+// CHECK-NOT: mask(
+// CHECK: lapa.attention {{.*}} scale(1.250000e-01) causal
 // CHECK-NOT: math.exp
 func.func @sqrt_scale_causal_mask(%q: tensor<2x8x64xf32>, %kt: tensor<2x64x8xf32>, %v: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
   %zero = arith.constant 0.0 : f32
@@ -281,4 +282,43 @@ func.func @gqa_repeated_heads(%q: tensor<4x8x16xf32>, %k: tensor<1x2x8x16xf32>, 
   %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   %o = linalg.batch_matmul ins(%p, %v3 : tensor<4x8x8xf32>, tensor<4x8x16xf32>) outs(%o_zero : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
   return %o : tensor<4x8x16xf32>
+}
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#mask3 = affine_map<(d0, d1, d2) -> (d1, d2)>
+
+// A constant causal mask (-1e9 above the diagonal, 0 elsewhere) becomes the
+// causal flag; a constant that differs in one entry stays a mask operand.
+// CHECK-LABEL: func.func @constant_masks
+// CHECK-DAG: lapa.attention {{.*}} scale(1.000000e+00) causal
+// CHECK-DAG: lapa.attention {{.*}} mask(%{{.*}} : tensor<1x1x4x4xf32>) scale(1.000000e+00)
+func.func @constant_masks(%q: tensor<2x4x8xf32>, %kt: tensor<2x8x4xf32>, %v: tensor<2x4x8xf32>) -> (tensor<2x4x8xf32>, tensor<2x4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %causal = arith.constant dense<[[0.0, -1.0e9, -1.0e9, -1.0e9], [0.0, 0.0, -1.0e9, -1.0e9], [0.0, 0.0, 0.0, -1.0e9], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %almost = arith.constant dense<[[0.0, -1.0e9, -1.0e9, -1.0e9], [0.0, 0.0, -1.0e9, -1.0e9], [0.0, 0.0, 0.0, -1.0e9], [0.0, -1.0e9, 0.0, 0.0]]> : tensor<4x4xf32>
+  %s_init = tensor.empty() : tensor<2x4x4xf32>
+  %s_zero = linalg.fill ins(%zero : f32) outs(%s_init : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %o_init = tensor.empty() : tensor<2x4x8xf32>
+  %o_zero = linalg.fill ins(%zero : f32) outs(%o_init : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+
+  %s1 = linalg.batch_matmul ins(%q, %kt : tensor<2x4x8xf32>, tensor<2x8x4xf32>) outs(%s_zero : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %m1 = linalg.generic {indexing_maps = [#id3, #mask3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s1, %causal : tensor<2x4x4xf32>, tensor<4x4xf32>) outs(%s_init : tensor<2x4x4xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %a = arith.addf %in, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<2x4x4xf32>
+  %p1 = linalg.softmax dimension(2) ins(%m1 : tensor<2x4x4xf32>) outs(%s_init : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %o1 = linalg.batch_matmul ins(%p1, %v : tensor<2x4x4xf32>, tensor<2x4x8xf32>) outs(%o_zero : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+
+  %s2 = linalg.batch_matmul ins(%q, %kt : tensor<2x4x8xf32>, tensor<2x8x4xf32>) outs(%s_zero : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %m2 = linalg.generic {indexing_maps = [#id3, #mask3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s2, %almost : tensor<2x4x4xf32>, tensor<4x4xf32>) outs(%s_init : tensor<2x4x4xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %a = arith.addf %in, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<2x4x4xf32>
+  %p2 = linalg.softmax dimension(2) ins(%m2 : tensor<2x4x4xf32>) outs(%s_init : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %o2 = linalg.batch_matmul ins(%p2, %v : tensor<2x4x4xf32>, tensor<2x4x8xf32>) outs(%o_zero : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o1, %o2 : tensor<2x4x8xf32>, tensor<2x4x8xf32>
 }
