@@ -486,3 +486,31 @@ func.func @select_predictor_mismatch(%q: tensor<1x2x8x16x!lapa.log_code<16>>, %k
   %sel, %n = lapa.select %s, %c predictor <lapa> : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x2xi32>, tensor<1x2x8xi1>
   return
 }
+
+// -----
+
+// A log-code constant holds valid packed codes: 4-bit codes for 8-bit
+// values reach at most 15, and the zero code 7 has no sign.
+func.func @log_constant_sign_on_zero() {
+  // expected-error @+1 {{code 15 at index 1 is not a valid '!lapa.log_code<8>' code: the sign is bit 3, the exponent field holds 0 to 6 or 7 for zero, and zero has no sign}}
+  %c = lapa.log_constant dense<[1, 15]> : tensor<2xi8> : tensor<2x!lapa.log_code<8>>
+  return
+}
+
+// -----
+
+// A log-code constant has the shape of its result.
+func.func @log_constant_shape() {
+  // expected-error @+1 {{codes 'tensor<2xi8>' must have the shape of the result 'tensor<3x!lapa.log_code<8>>'}}
+  %c = lapa.log_constant dense<[1, 2]> : tensor<2xi8> : tensor<3x!lapa.log_code<8>>
+  return
+}
+
+// -----
+
+// Codes are stored as i8.
+func.func @log_constant_type() {
+  // expected-error @+1 {{codes must be a dense tensor of i8, got 'tensor<2xi32>'}}
+  %c = lapa.log_constant dense<[1, 2]> : tensor<2xi32> : tensor<2x!lapa.log_code<8>>
+  return
+}

@@ -23,3 +23,12 @@ void LapaDialect::initialize() {
   registerTypes();
   registerAttributes();
 }
+
+Operation *LapaDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  auto codes = dyn_cast<ElementsAttr>(value);
+  if (!tensorType || !codes || !isa<LogCodeType>(tensorType.getElementType()))
+    return nullptr;
+  return LogConstantOp::create(builder, loc, tensorType, codes);
+}

@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "lapa/Predict/LogCode.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
@@ -306,6 +307,69 @@ LogicalResult LogEncodeOp::verify() {
     return emitOpError() << "result element type " << codeType
                          << " must encode the " << width
                          << "-bit input; use !lapa.log_code<" << width << ">";
+  return success();
+}
+
+OpFoldResult LogEncodeOp::fold(FoldAdaptor adaptor) {
+  auto values = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  if (!values)
+    return {};
+  unsigned width = intWidth(getInput().getType().getElementType());
+  // Only values of the symmetric range have a code; -2^(N-1) is left to
+  // the run-time encoder, which reports it.
+  SmallVector<int8_t> codes;
+  codes.reserve(values.getNumElements());
+  for (const APInt &value : values.getValues<APInt>()) {
+    llvm::Expected<predict::LogCode> code =
+        predict::encodeLogCode(value.getSExtValue(), width);
+    if (!code) {
+      llvm::consumeError(code.takeError());
+      return {};
+    }
+    codes.push_back(static_cast<int8_t>(predict::packLogCode(*code, width)));
+  }
+  auto codeType = RankedTensorType::get(getType().getShape(),
+                                        IntegerType::get(getContext(), 8));
+  return DenseIntElementsAttr::get(codeType, ArrayRef<int8_t>(codes));
+}
+
+//===----------------------------------------------------------------------===//
+// LogConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult LogConstantOp::fold(FoldAdaptor) { return getCodesAttr(); }
+
+LogicalResult LogConstantOp::verify() {
+  auto codes = dyn_cast<DenseIntElementsAttr>(getCodesAttr());
+  if (!codes || !codes.getElementType().isInteger(8))
+    return emitOpError() << "codes must be a dense tensor of i8, got "
+                         << getCodesAttr().getType();
+  auto resultType = getResult().getType();
+  if (codes.getType().getShape() != resultType.getShape())
+    return emitOpError() << "codes " << codes.getType()
+                         << " must have the shape of the result "
+                         << resultType;
+  auto codeType = cast<LogCodeType>(resultType.getElementType());
+  unsigned exponentBits = codeType.getExponentWidth();
+  uint64_t exponentMask = (uint64_t{1} << exponentBits) - 1;
+  // The exponent value N - 1, one past the largest leading-one position,
+  // is the zero code.
+  uint64_t zero = codeType.getMaxLeadingOne() + 1;
+  for (auto [index, packed] : llvm::enumerate(codes.getValues<APInt>())) {
+    uint64_t bits = packed.getZExtValue();
+    uint64_t exponent = bits & exponentMask;
+    bool negative = (bits >> exponentBits) & 1;
+    if ((bits >> codeType.getCodeWidth()) != 0 ||
+        exponent > zero ||
+        (exponent == zero && negative))
+      return emitOpError() << "code " << bits << " at index " << index
+                           << " is not a valid " << codeType
+                           << " code: the sign is bit "
+                           << codeType.getCodeWidth() - 1
+                           << ", the exponent field holds 0 to "
+                           << codeType.getMaxLeadingOne() << " or " << zero
+                           << " for zero, and zero has no sign";
+  }
   return success();
 }
 

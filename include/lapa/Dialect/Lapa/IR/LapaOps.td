@@ -183,6 +183,29 @@ def Lapa_LogEncodeOp : Lapa_Op<"log_encode", [Pure, SameOperandsAndResultShape]>
   let results = (outs Lapa_LogCodeTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Lapa_LogConstantOp : Lapa_Op<"log_constant", [ConstantLike, Pure]> {
+  let summary = "A constant tensor of log codes";
+  let description = [{
+    A tensor of `!lapa.log_code<N>` elements known at compile time, such as
+    the log-coded key weights that ALOC reads. Each element is stored as an
+    i8 holding the packed code of `!lapa.log_code`: the sign in bit
+    `codeWidth - 1` and the exponent field below it, whose all-ones value
+    stands for zero. Folding `lapa.log_encode` of a constant produces it.
+
+    ```mlir
+    // -20, 7, 100, -3 and 0 as 8-bit log codes.
+    %w = lapa.log_constant dense<[12, 2, 6, 9, 7]> : tensor<5xi8>
+        : tensor<5x!lapa.log_code<8>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$codes);
+  let results = (outs Lapa_LogCodeTensor:$result);
+  let assemblyFormat = "$codes attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

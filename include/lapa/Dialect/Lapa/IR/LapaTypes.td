@@ -26,8 +26,8 @@ def Lapa_LogCodeType : Lapa_Type<"LogCode", "log_code"> {
 
     Values come from symmetric quantization, so |v| <= 2^(N-1) - 1 and
     `LO(v)` lies in [0, N - 2]. The exponent field has
-    `ceil(log2 N)` bits; its all-ones value, which no leading-one position
-    reaches, flags zero. With the sign bit the code is
+    `ceil(log2 N)` bits; its value N - 1, which no leading-one position
+    reaches, flags zero (the all-ones value for N = 8 and N = 16). With the sign bit the code is
     `1 + ceil(log2 N)` bits wide: 4 bits for INT8 weights and 5 bits for a
     16-bit query, the widths of the algorithm reference. Packed into a
     byte, bit `codeWidth - 1` is the sign and the low bits the exponent
