@@ -52,11 +52,7 @@ lapa::predict::detail::predictFact(const PredictorConfig &config,
   const TileShape &shape = input.shape;
   const unsigned bits = config.activationBits;
   const unsigned d = shape.headDim;
-  if (llvm::Error error =
-          checkSymmetricRange(input.query, bits, "query", "activation_bits"))
-    return std::move(error);
-  if (llvm::Error error =
-          checkSymmetricRange(input.keys, bits, "keys", "activation_bits"))
+  if (llvm::Error error = checkQueryAndKeyRanges(input, bits, "activation_bits"))
     return std::move(error);
   std::vector<LogCode> queryCodes(input.query.size());
   std::vector<LogCode> keyCodes(input.keys.size());
@@ -119,11 +115,7 @@ lapa::predict::detail::predictSanger(const PredictorConfig &config,
   const TileShape &shape = input.shape;
   const unsigned bits = config.scoreBits;
   const unsigned d = shape.headDim;
-  if (llvm::Error error =
-          checkSymmetricRange(input.query, bits, "query", "score_bits"))
-    return std::move(error);
-  if (llvm::Error error =
-          checkSymmetricRange(input.keys, bits, "keys", "score_bits"))
+  if (llvm::Error error = checkQueryAndKeyRanges(input, bits, "score_bits"))
     return std::move(error);
 
   PredictionResult result;
@@ -166,11 +158,7 @@ lapa::predict::detail::predictEnergon(const PredictorConfig &config,
   const TileShape &shape = input.shape;
   const unsigned bits = config.queryBits;
   const unsigned d = shape.headDim;
-  if (llvm::Error error =
-          checkSymmetricRange(input.query, bits, "query", "query_bits"))
-    return std::move(error);
-  if (llvm::Error error =
-          checkSymmetricRange(input.keys, bits, "keys", "query_bits"))
+  if (llvm::Error error = checkQueryAndKeyRanges(input, bits, "query_bits"))
     return std::move(error);
 
   const std::vector<unsigned> &roundBits = config.roundBits;

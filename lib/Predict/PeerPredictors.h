@@ -30,6 +30,11 @@ llvm::Error checkSymmetricRange(llvm::ArrayRef<int32_t> values, unsigned bits,
                                 llvm::StringRef what,
                                 llvm::StringRef parameter);
 
+/// Returns an error unless the query and the keys of `input` both lie in the
+/// symmetric `bits`-bit range named by `parameter`.
+llvm::Error checkQueryAndKeyRanges(const PredictorInput &input, unsigned bits,
+                                   llvm::StringRef parameter);
+
 /// One round in which every visible key is a candidate and survives.
 RoundStats fullRound(const TileShape &shape);
 

@@ -82,6 +82,14 @@ llvm::Error lapa::predict::detail::checkSymmetricRange(
   return llvm::Error::success();
 }
 
+llvm::Error lapa::predict::detail::checkQueryAndKeyRanges(
+    const PredictorInput &input, unsigned bits, llvm::StringRef parameter) {
+  if (llvm::Error error =
+          checkSymmetricRange(input.query, bits, "query", parameter))
+    return error;
+  return checkSymmetricRange(input.keys, bits, "keys", parameter);
+}
+
 RoundStats lapa::predict::detail::fullRound(const TileShape &shape) {
   RoundStats stats;
   stats.candidates = shape.visiblePairs();
