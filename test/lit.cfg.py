@@ -86,7 +86,8 @@ if config.lapa_sanitizers:
     config.available_features.discard("plugin")
 
 # Tests that read the public model graphs need ../shared/models beside the
-# repository. Without it they are reported UNSUPPORTED, and this line says why.
+# repository. Without it they are reported UNSUPPORTED, and the note below
+# prints the reason.
 models_dir = config.lapa_shared_models_dir
 if os.path.isdir(models_dir):
     config.available_features.add("shared-models")

@@ -26,7 +26,8 @@ double lapa::predict::roundHalfToEven(double value) {
 }
 
 int64_t lapa::predict::symmetricMax(unsigned bits) {
-  assert(bits >= 2 && bits <= 32 && "symmetric width out of range");
+  assert(bits >= 2 && "symmetric width below 2 bits");
+  assert(bits <= 32 && "symmetric width above 32 bits");
   return (int64_t{1} << (bits - 1)) - 1;
 }
 

@@ -26,12 +26,14 @@ Bitmap::Bitmap(unsigned rows, unsigned cols)
       words(size_t(rows) * wordsPerRow, 0) {}
 
 void Bitmap::set(unsigned row, unsigned col) {
-  assert(row < numRows && col < numCols && "bit out of range");
+  assert(row < numRows && "bit row out of range");
+  assert(col < numCols && "bit column out of range");
   words[size_t(row) * wordsPerRow + col / 64] |= uint64_t{1} << (col % 64);
 }
 
 bool Bitmap::test(unsigned row, unsigned col) const {
-  assert(row < numRows && col < numCols && "bit out of range");
+  assert(row < numRows && "bit row out of range");
+  assert(col < numCols && "bit column out of range");
   return (words[size_t(row) * wordsPerRow + col / 64] >> (col % 64)) & 1;
 }
 

@@ -38,7 +38,7 @@
 
 namespace lapa::predict {
 
-/// The ALOC product s(w) * (x << LO(w)), or 0 when w is zero.
+/// Returns the ALOC product s(w) * (x << LO(w)), or 0 when w is zero.
 inline int64_t alocProduct(int64_t x, const LogCode &w) {
   if (w.zero)
     return 0;
@@ -46,7 +46,7 @@ inline int64_t alocProduct(int64_t x, const LogCode &w) {
   return w.negative ? -shifted : shifted;
 }
 
-/// The symmetric log product s(x) s(w) 2^(LO(x) + LO(w)), or 0.
+/// Returns the symmetric log product s(x) s(w) 2^(LO(x) + LO(w)), or 0.
 inline int64_t symmetricLogProduct(const LogCode &x, const LogCode &w) {
   if (x.zero || w.zero)
     return 0;

@@ -64,9 +64,10 @@ enum class SelectMode : uint32_t {
                  ///< `threshold`.
 };
 
-/// Every parameter of a predictor. Fields that a scheme does not use keep
-/// their defaults; `validate` rejects a non-default value in such a field so
-/// that a misplaced parameter is reported instead of silently ignored.
+/// Every parameter of a predictor. Fields that a scheme does not read keep
+/// their defaults. `validate` checks ranges and the scheme's own rules; the
+/// `#lapa.predictor` attribute also rejects a parameter its scheme does not
+/// read (see schemeUsesParameter), so that it is not silently ignored.
 struct PredictorConfig {
   Scheme scheme = Scheme::Lapa;
 
@@ -91,8 +92,8 @@ struct PredictorConfig {
   unsigned rounds = 2;
   /// Slice widths of K-hat, most significant first; they sum to keyBits.
   std::vector<unsigned> sliceWidths = {4, 4};
-  /// Accumulator width of each round. Round r holds P^(r) in units of
-  /// 2^(offset of slice r). The defaults hold any sum over a head dimension
+  /// Accumulator width of each round. Round r accumulates P^(r) in units of
+  /// 2^(offset of slice r). The defaults fit any sum over a head dimension
   /// of at most 128 with a 16-bit query, so they cannot overflow there.
   std::vector<unsigned> accumulatorBits = {26, 30};
 

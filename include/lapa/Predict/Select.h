@@ -106,7 +106,7 @@ Selection makeSelection(unsigned queryRows, unsigned keyRows,
 /// ratio such as 0.29 times 100 (29.000000000000004 in binary) keep 29.
 unsigned keepCount(double keepRatio, unsigned visible);
 
-/// How the final selection chooses from the scores.
+/// The rule of the final selection from the scores.
 struct SelectParams {
   SelectMode mode = SelectMode::TopK;
   double keepRatio = 0.25;

@@ -1,9 +1,9 @@
 //===- AnnotateLayers.cpp - Tag the Transformer layers around attention ---===//
 //
 // Recognizes, in linalg or TOSA, the parts of a Transformer layer that the
-// accelerator runs besides attention, and tags the ops that implement them
-// so that the back end can place them and the energy model can charge them
-// by stage:
+// accelerator runs besides attention, and tags the ops that implement them.
+// The back end places the ops by their tags, and the energy model charges
+// them by stage:
 //
 //   lapa.layer = "rms_norm" | "layer_norm"     the normalization reduction,
 //                                              its rsqrt and the scaling
@@ -161,9 +161,9 @@ void setLayer(Operation *op, StringRef kind) {
     op->setAttr("lapa.layer", StringAttr::get(op->getContext(), kind));
 }
 
-/// Tags a normalization found from its rsqrt: the mean of squares (RMSNorm)
-/// or of squared deviations (LayerNorm) is reduced, scaled by 1/N, shifted
-/// by epsilon and passed to rsqrt; the users of the rsqrt scale the input.
+/// Tags a normalization found from its rsqrt. The sum of squares (RMSNorm)
+/// or of squared deviations (LayerNorm) is scaled by 1/N, shifted by
+/// epsilon and passed to rsqrt, and the users of the rsqrt scale the input.
 void annotateNorm(Operation *rsqrt) {
   SmallVector<Operation *> group = {rsqrt};
   Value current = throughViews(rsqrt->getOperand(0));
@@ -190,6 +190,7 @@ void annotateNorm(Operation *rsqrt) {
     group.push_back(op);
     current = throughViews(next);
   }
+
   if (!sum || sum->kind != ReductionKind::Sum)
     return;
   Value squared = squaredInput(sum->input);
@@ -204,6 +205,7 @@ void annotateNorm(Operation *rsqrt) {
       kind = "layer_norm";
   for (Operation *op : group)
     setLayer(op, kind);
+
   // The multiplications by the rsqrt and then by the gain.
   Value scaled;
   for (Operation *user : rsqrt->getResult(0).getUsers()) {

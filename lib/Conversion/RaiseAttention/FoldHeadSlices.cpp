@@ -5,7 +5,7 @@
 // of a stacked tensor, runs its own 2-D matmul, and the per-head scores are
 // joined again with tensor.insert_slice. This file rewrites those matmuls
 // into one batched contraction over the stacked tensors, so that the
-// attention matcher sees the same shape of graph as for batched exporters.
+// attention matcher reads the same shape of graph as for batched exporters.
 //
 //===----------------------------------------------------------------------===//
 

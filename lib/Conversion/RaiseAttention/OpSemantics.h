@@ -45,7 +45,8 @@ enum class ElementwiseKind {
 
 /// One operand of an elementwise op: a tensor read through an indexing map
 /// (which may broadcast), or a scalar constant captured by a linalg.generic
-/// body. A tensor operand may still be a splat constant; `scalarOf` tells.
+/// body. A tensor operand may still be a splat constant, which `scalarOf`
+/// returns.
 struct ElementwiseOperand {
   Value tensor;
   AffineMap map;

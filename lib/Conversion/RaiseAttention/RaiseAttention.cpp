@@ -2,10 +2,10 @@
 //
 // Finds scaled-dot-product attention spelled out in linalg or TOSA and
 // replaces it with lapa.attention. The matcher starts at every exponential
-// (a softmax candidate), recognizes the softmax around it, walks back to the
-// score contraction through scales, a mask, casts and views, and forward to
-// the value contraction, tracking where the query and key axes are at each
-// step.
+// (a softmax candidate) and recognizes the softmax around it. It then walks
+// back to the score contraction through scales, a mask, casts and views, and
+// forward to the value contraction. At each step it tracks where the query
+// and key axes are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -407,10 +407,10 @@ LogicalResult AttentionMatcher::matchScores() {
     if (std::optional<View> view = matchView(op)) {
       Value source = view->source;
       if (view->isReshape) {
-        // A run of reshapes (and per-head pieces joined by insert_slice,
-        // which act as a collapse of their stacked source) maps in one step
-        // from its first source to its last result, because a merge
-        // followed by a split can restore the axes one step would lose.
+        // A run of reshapes maps in one step from its first source to its
+        // last result, because a merge followed by a split can restore the
+        // axes that one step alone would lose. Per-head pieces joined by
+        // insert_slice count as a collapse of their stacked source.
         result.matchedOps.push_back(op);
         while (true) {
           if (Operation *below = source.getDefiningOp()) {
@@ -991,6 +991,7 @@ bool isCausalMask(const AttentionMatch &match) {
       return false;
     previous = dim.getPosition();
   }
+
   Value value = match.mask.tensor;
   while (Operation *op = value.getDefiningOp()) {
     if (std::optional<View> view = matchView(op)) {
@@ -1009,6 +1010,7 @@ bool isCausalMask(const AttentionMatch &match) {
     }
     break;
   }
+
   auto type = cast<ShapedType>(value.getType());
   SmallVector<int64_t> nonUnit;
   for (int64_t size : type.getShape())
@@ -1019,6 +1021,7 @@ bool isCausalMask(const AttentionMatch &match) {
   if (nonUnit != SmallVector<int64_t>{queries, keys} || type.getRank() != 2 ||
       queries != keys)
     return false;
+
   if (auto generic = value.getDefiningOp<linalg::GenericOp>())
     return isCausalMaskGeneric(generic);
   return isCausalMaskConstant(value);

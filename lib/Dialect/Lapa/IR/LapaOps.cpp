@@ -349,6 +349,7 @@ LogicalResult LogConstantOp::verify() {
     return emitOpError() << "codes " << codes.getType()
                          << " must have the shape of the result "
                          << resultType;
+
   auto codeType = cast<LogCodeType>(resultType.getElementType());
   unsigned exponentBits = codeType.getExponentWidth();
   uint64_t exponentMask = (uint64_t{1} << exponentBits) - 1;

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Compares the numbers two mlir-runner printouts contain.
 
-Exits 0 when both hold the same count of numbers (at least one) and every
-pair differs by at most the tolerance; otherwise prints the first pairs
-that differ and exits 1.
+Exits 0 when both contain the same count of numbers (at least one) and
+every pair differs by at most the tolerance. Otherwise it prints the first
+pairs that differ and exits 1.
 """
 
 import argparse
