@@ -93,6 +93,10 @@ enum class Opcode : uint8_t {
   Load = 1,
   /// dma. As Load with w3 the source Ref; writes DRAM.
   Store = 2,
+  /// dma. Indexed load (embedding lookup): for r < w4, copies w5 bytes
+  /// from DRAM address (w1, w2) + X[r] * w6 to dst + r * w7, where X is the
+  /// i32 index vector at Ref w8 and every X[r] must lie in [0, w9).
+  LoadRows = 22,
 
   /// mac. C[i32 MxN] = A[i8 MxK] . B[i8 KxN] (flag TransB: B is NxK).
   /// w1 Ref A, w2 Ref B, w3 Ref C, w4 M, w5 N, w6 K, w7 lda, w8 ldb,
