@@ -56,6 +56,8 @@
 #ifndef LAPA_TARGET_STREAM_ISA_H
 #define LAPA_TARGET_STREAM_ISA_H
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -102,7 +104,8 @@ enum class Opcode : uint8_t {
   /// w1 Ref A, w2 Ref B, w3 Ref C, w4 M, w5 N, w6 K, w7 lda, w8 ldb,
   /// w9 ldc. Flag Accumulate adds to C instead of overwriting it. Flag
   /// Gather: w10 Ref of a bitmap, w11 bit index of row 0; a row whose bit is
-  /// clear is skipped (C keeps its bytes) and costs no cycle.
+  /// clear is not computed: its C row is set to zero (with Accumulate, left
+  /// unchanged) and costs no MAC cycle.
   Gemm = 3,
   /// mac. S[i32 M x T] = for t < T: A[i, :] . B[I[i,t] - w11, :] over K,
   /// and INT32_MIN where I[i,t] = kNoIndex. w1 Ref A (i8, lda), w2 Ref B
@@ -209,6 +212,57 @@ std::optional<Opcode> parseOpcode(std::string_view name);
 Unit opcodeUnit(Opcode op);
 /// True for the opcodes listed above.
 bool isValidOpcode(uint8_t raw);
+
+/// Returns the lower-case name of a flag ("accumulate", "trans_b", ...).
+std::string_view flagName(Flag flag);
+std::optional<Flag> parseFlag(std::string_view name);
+/// Returns the flags an opcode accepts; a stream that sets any other bit of
+/// the flag byte is invalid.
+uint8_t allowedFlags(Opcode op);
+
+/// What an operand word holds. The binary reader and writer, the assembly
+/// and the checks all read the operand table below, so a word's meaning is
+/// defined once.
+enum class OperandKind : uint8_t {
+  /// A BufRef that must name a buffer (not kNoBuffer).
+  Buffer,
+  /// A BufRef that may be kNoBuffer for "absent".
+  OptionalBuffer,
+  /// A buffer slot the opcode leaves empty: the word must be kNoBuffer.
+  /// Filter's w2 is the only one.
+  NoBuffer,
+  /// An element, row or byte count (M, N, K, T, D, rows, bytes per row).
+  Count,
+  /// A row stride, in elements for ld* and in bytes for the DMA strides.
+  Stride,
+  /// IEEE binary32 bits of a scalar.
+  Float,
+  /// Any other integer: a row or token base, a round, a bit width.
+  Index,
+  /// An index into the stream's predictor records.
+  Record,
+  /// A 64-bit DRAM byte address in two words, low word first.
+  DramAddress,
+};
+std::string_view operandKindName(OperandKind kind);
+
+/// One named operand of an opcode.
+struct OperandField {
+  /// Lower-case name used by the assembly and in error messages ("lda").
+  std::string_view name;
+  /// Word index, 1..15. A DramAddress occupies this word and the next.
+  uint8_t word;
+  OperandKind kind;
+  /// When non-zero, the word is used only while this flag is set and must be
+  /// zero otherwise (Gemm's Gather operands).
+  uint8_t onlyWithFlag = 0;
+};
+
+/// Returns the operand table of an opcode in word order; empty for an
+/// invalid opcode. Words the table does not list must be zero.
+llvm::ArrayRef<OperandField> operandFields(Opcode op);
+/// Returns the operand named `name` of an opcode, or nullptr.
+const OperandField *findOperandField(Opcode op, std::string_view name);
 
 /// One instruction as sixteen raw words. Accessors name the common fields;
 /// the operand words are read by index as documented per opcode.
