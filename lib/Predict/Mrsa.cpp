@@ -43,23 +43,8 @@ llvm::Error checkInputs(llvm::ArrayRef<LogCode> query,
         "and {6}",
         query.size(), keys.size(), shape.queryRows, shape.keyRows,
         shape.headDim, expectedQuery, expectedKeys));
-  if (params.sliceWidths.empty() ||
-      params.sliceWidths.size() != params.accumulatorBits.size())
-    return makeError(llvm::formatv(
-        "score prediction: {0} slice widths and {1} accumulator widths; give "
-        "one of each per round",
-        params.sliceWidths.size(), params.accumulatorBits.size()));
-  unsigned sum = std::accumulate(params.sliceWidths.begin(),
-                                 params.sliceWidths.end(), 0u);
-  if (sum != params.keyBits || params.keyBits < 2 || params.keyBits > 32)
-    return makeError(llvm::formatv(
-        "score prediction: slice widths sum to {0} bits but key_bits = {1}; "
-        "the slices must cover the key exactly",
-        sum, params.keyBits));
-  for (unsigned bits : params.accumulatorBits)
-    if (bits < 2 || bits > 64)
-      return makeError(llvm::formatv(
-          "score prediction: accumulator width {0} is outside [2, 64]", bits));
+  if (llvm::Error error = checkMrsaParams(params))
+    return error;
 
   int64_t high = (int64_t{1} << (params.keyBits - 1)) - 1;
   int64_t low = -high - 1;
@@ -82,6 +67,31 @@ llvm::Error checkInputs(llvm::ArrayRef<LogCode> query,
 
 } // namespace
 
+llvm::Error lapa::predict::checkMrsaParams(const MrsaParams &params) {
+  if (params.sliceWidths.empty() ||
+      params.sliceWidths.size() != params.accumulatorBits.size())
+    return makeError(llvm::formatv(
+        "score prediction: {0} slice widths and {1} accumulator widths; give "
+        "one of each per round",
+        params.sliceWidths.size(), params.accumulatorBits.size()));
+  unsigned sum = std::accumulate(params.sliceWidths.begin(),
+                                 params.sliceWidths.end(), 0u);
+  if (sum != params.keyBits || params.keyBits < 2 || params.keyBits > 32)
+    return makeError(llvm::formatv(
+        "score prediction: slice widths sum to {0} bits but key_bits = {1}; "
+        "the slices must cover the key exactly",
+        sum, params.keyBits));
+  for (unsigned bits : params.accumulatorBits)
+    if (bits < 2 || bits > 64)
+      return makeError(llvm::formatv(
+          "score prediction: accumulator width {0} is outside [2, 64]", bits));
+  if (params.queryBits < 2 || params.queryBits > 32)
+    return makeError(llvm::formatv(
+        "score prediction: query width {0} is outside [2, 32]",
+        params.queryBits));
+  return llvm::Error::success();
+}
+
 std::vector<unsigned> MrsaParams::sliceOffsets() const {
   std::vector<unsigned> offsets(sliceWidths.size(), 0);
   unsigned below = 0;
@@ -92,26 +102,34 @@ std::vector<unsigned> MrsaParams::sliceOffsets() const {
   return offsets;
 }
 
+int32_t lapa::predict::keySlice(int32_t value,
+                                llvm::ArrayRef<unsigned> sliceWidths,
+                                llvm::ArrayRef<unsigned> sliceOffsets,
+                                unsigned round) {
+  int64_t wide = value;
+  if (round == 0) {
+    // The top slice keeps the sign: floor(value / 2^{b_1}), an arithmetic
+    // shift written as a division so that it does not depend on how the
+    // compiler shifts negative numbers.
+    int64_t divisor = int64_t{1} << sliceOffsets[0];
+    int64_t quotient = wide / divisor;
+    if (wide % divisor != 0 && wide < 0)
+      --quotient;
+    return static_cast<int32_t>(quotient);
+  }
+  // Lower slices are plain bit fields of the two's-complement value.
+  uint64_t mask = (uint64_t{1} << sliceWidths[round]) - 1;
+  return static_cast<int32_t>((uint64_t(wide) >> sliceOffsets[round]) & mask);
+}
+
 std::vector<int32_t>
 lapa::predict::sliceKey(int32_t value, llvm::ArrayRef<unsigned> sliceWidths) {
   MrsaParams params;
   params.sliceWidths.assign(sliceWidths.begin(), sliceWidths.end());
   std::vector<unsigned> offsets = params.sliceOffsets();
   std::vector<int32_t> slices(sliceWidths.size());
-  int64_t wide = value;
-  // The top slice keeps the sign: floor(value / 2^{b_1}), an arithmetic
-  // shift written as a division so that it does not depend on how the
-  // compiler shifts negative numbers.
-  int64_t divisor = int64_t{1} << offsets[0];
-  int64_t quotient = wide / divisor;
-  if (wide % divisor != 0 && wide < 0)
-    --quotient;
-  slices[0] = static_cast<int32_t>(quotient);
-  // Lower slices are plain bit fields of the two's-complement value.
-  for (size_t r = 1; r < sliceWidths.size(); ++r) {
-    uint64_t mask = (uint64_t{1} << sliceWidths[r]) - 1;
-    slices[r] = static_cast<int32_t>((uint64_t(wide) >> offsets[r]) & mask);
-  }
+  for (size_t r = 0; r < sliceWidths.size(); ++r)
+    slices[r] = keySlice(value, sliceWidths, offsets, r);
   return slices;
 }
 
@@ -135,6 +153,74 @@ RemainingBound lapa::predict::remainingBound(llvm::ArrayRef<LogCode> queryRow,
   return bound;
 }
 
+llvm::Error lapa::predict::accumulateMrsaRound(
+    llvm::ArrayRef<LogCode> queryRow, llvm::ArrayRef<int32_t> keys,
+    const MrsaParams &params, unsigned round,
+    llvm::ArrayRef<uint32_t> candidates, llvm::MutableArrayRef<int64_t> partial,
+    unsigned queryRowIndex, OpCounts &counts) {
+  const unsigned d = queryRow.size();
+  const std::vector<unsigned> offsets = params.sliceOffsets();
+  const unsigned accumulatorBits = params.accumulatorBits[round];
+  const unsigned offset = offsets[round];
+  const int64_t unit = int64_t{1} << offset;
+
+  for (uint32_t j : candidates) {
+    int64_t sum = partial[j];
+    const int32_t *key = &keys[size_t(j) * d];
+    for (unsigned c = 0; c < d; ++c) {
+      const LogCode &code = queryRow[c];
+      if (code.zero)
+        continue;
+      int64_t slice = keySlice(key[c], params.sliceWidths, offsets, round);
+      int64_t term = slice * (int64_t{1} << (offset + code.leadingOne));
+      sum += code.negative ? -term : term;
+      // The accumulator stores sum / 2^offset, an exact quotient.
+      if (!fitsSigned(sum / unit, accumulatorBits))
+        return accumulatorOverflowError(
+            sum / unit, accumulatorBits,
+            llvm::formatv("score round {0} (query row {1}, key {2}, "
+                          "after lane {3}; value in units of 2^{4})",
+                          round + 1, queryRowIndex, j, c, offset),
+            "accumulator_bits[" + std::to_string(round) + "]");
+    }
+    partial[j] = sum;
+  }
+
+  const unsigned codeBits = logCodeBits(params.queryBits);
+  counts.shiftAdds[params.sliceWidths[round]] += uint64_t(candidates.size()) * d;
+  counts.bitsRead += uint64_t(candidates.size()) * d *
+                         params.sliceWidths[round] +
+                     uint64_t(d) * codeBits;
+  counts.bitsWritten += uint64_t(candidates.size()) * accumulatorBits;
+  return llvm::Error::success();
+}
+
+std::vector<uint32_t> lapa::predict::filterMrsaRound(
+    llvm::ArrayRef<LogCode> queryRow, const MrsaParams &params,
+    unsigned round, const FilterParams &filter, const SelectParams &select,
+    llvm::ArrayRef<int64_t> partial, llvm::ArrayRef<uint32_t> candidates,
+    unsigned visible, OpCounts &counts) {
+  if (filter.rule == FilterRule::None)
+    return std::vector<uint32_t>(candidates.begin(), candidates.end());
+  const unsigned d = queryRow.size();
+  RemainingBound bound = remainingBound(queryRow, params, round);
+  for (unsigned s = round + 1; s < params.sliceWidths.size(); ++s)
+    counts.shiftAdds[params.sliceWidths[s]] += d;
+  return filterRow(filter, select, partial, candidates, visible, bound.lower,
+                   bound.upper, params.accumulatorBits.back(), counts);
+}
+
+std::vector<uint32_t>
+lapa::predict::selectMrsaKeys(const SelectParams &select,
+                              llvm::ArrayRef<int64_t> partial,
+                              llvm::ArrayRef<uint32_t> candidates,
+                              unsigned visible, OpCounts &counts) {
+  std::vector<double> scores(partial.size(), 0.0);
+  for (uint32_t j : candidates)
+    scores[j] = static_cast<double>(partial[j]);
+  return selectRow(select, scores, candidates, visible, counts);
+}
+
 llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
     llvm::ArrayRef<LogCode> query, llvm::ArrayRef<int32_t> keys,
     const TileShape &shape, const MrsaParams &params,
@@ -144,17 +230,6 @@ llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
 
   const unsigned d = shape.headDim;
   const unsigned numRounds = params.sliceWidths.size();
-  const std::vector<unsigned> offsets = params.sliceOffsets();
-  const unsigned codeBits = logCodeBits(params.queryBits);
-
-  // slices[r][j * d + c] = y_r of K-hat[j, c].
-  std::vector<std::vector<int32_t>> slices(
-      numRounds, std::vector<int32_t>(keys.size()));
-  for (size_t e = 0; e < keys.size(); ++e) {
-    std::vector<int32_t> parts = sliceKey(keys[e], params.sliceWidths);
-    for (unsigned r = 0; r < numRounds; ++r)
-      slices[r][e] = parts[r];
-  }
 
   ScorePrediction result;
   result.scores.assign(size_t(shape.queryRows) * shape.keyRows, 0);
@@ -171,7 +246,6 @@ llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
 
   std::vector<std::vector<uint32_t>> selectedRows(shape.queryRows);
   std::vector<int64_t> partial(shape.keyRows);
-  std::vector<double> rowScores(shape.keyRows);
   for (unsigned i = 0; i < shape.queryRows; ++i) {
     llvm::ArrayRef<LogCode> queryRow = query.slice(size_t(i) * d, d);
     const unsigned visible = shape.visibleKeys(i);
@@ -182,63 +256,28 @@ llvm::Expected<ScorePrediction> lapa::predict::predictScoresMrsa(
     for (unsigned r = 0; r < numRounds; ++r) {
       OpCounts &counts =
           result.cost.stage(llvm::formatv("score round {0}", r + 1).str());
-      const unsigned accumulatorBits = params.accumulatorBits[r];
-      const unsigned offset = offsets[r];
       result.rounds[r].candidates += candidates.size();
-
+      if (llvm::Error error = accumulateMrsaRound(
+              queryRow, keys, params, r, candidates, partial, i, counts))
+        return std::move(error);
       for (uint32_t j : candidates) {
-        int64_t sum = partial[j];
-        const int32_t *slice = &slices[r][size_t(j) * d];
-        for (unsigned c = 0; c < d; ++c) {
-          const LogCode &code = queryRow[c];
-          if (code.zero)
-            continue;
-          int64_t term =
-              int64_t(slice[c]) * (int64_t{1} << (offset + code.leadingOne));
-          sum += code.negative ? -term : term;
-          // The accumulator stores sum / 2^offset, an exact quotient.
-          if (!fitsSigned(sum / (int64_t{1} << offset), accumulatorBits))
-            return accumulatorOverflowError(
-                sum / (int64_t{1} << offset), accumulatorBits,
-                llvm::formatv("score round {0} (query row {1}, key {2}, "
-                              "after lane {3}; value in units of 2^{4})",
-                              r + 1, i, j, c, offset),
-                "accumulator_bits[" + std::to_string(r) + "]");
-        }
-        partial[j] = sum;
-        result.scores[size_t(i) * shape.keyRows + j] = sum;
+        result.scores[size_t(i) * shape.keyRows + j] = partial[j];
         result.roundsRun[size_t(i) * shape.keyRows + j] = r + 1;
       }
-      counts.shiftAdds[params.sliceWidths[r]] +=
-          uint64_t(candidates.size()) * d;
-      counts.bitsRead += uint64_t(candidates.size()) * d *
-                             params.sliceWidths[r] +
-                         uint64_t(d) * codeBits;
-      counts.bitsWritten += uint64_t(candidates.size()) * accumulatorBits;
 
-      if (r + 1 == numRounds) {
-        result.rounds[r].survivors += candidates.size();
-        break;
-      }
-      if (filter.rule == FilterRule::None) {
+      if (r + 1 == numRounds || filter.rule == FilterRule::None) {
         result.rounds[r].survivors += candidates.size();
         continue;
       }
       OpCounts &filterStage =
           result.cost.stage(llvm::formatv("filter {0}", r + 1).str());
-      RemainingBound bound = remainingBound(queryRow, params, r);
-      for (unsigned s = r + 1; s < numRounds; ++s)
-        filterStage.shiftAdds[params.sliceWidths[s]] += d;
-      candidates = filterRow(filter, select, partial, candidates, visible,
-                             bound.lower, bound.upper,
-                             params.accumulatorBits.back(), filterStage);
+      candidates = filterMrsaRound(queryRow, params, r, filter, select,
+                                   partial, candidates, visible, filterStage);
       result.rounds[r].survivors += candidates.size();
     }
 
-    for (uint32_t j : candidates)
-      rowScores[j] = static_cast<double>(partial[j]);
     selectedRows[i] =
-        selectRow(select, rowScores, candidates, visible, selectCounts);
+        selectMrsaKeys(select, partial, candidates, visible, selectCounts);
   }
   result.selection = makeSelection(shape.queryRows, shape.keyRows,
                                    std::move(selectedRows));

@@ -68,9 +68,18 @@ struct MrsaParams {
   std::vector<unsigned> sliceOffsets() const;
 };
 
+/// Checks the slice and accumulator widths: one of each per round, slices
+/// that sum to keyBits (2..32), accumulators of 2..64 bits and a query of
+/// 2..32 bits.
+llvm::Error checkMrsaParams(const MrsaParams &params);
+
 /// Splits `value` into the slices y_1 .. y_R described above.
 std::vector<int32_t> sliceKey(int32_t value,
                               llvm::ArrayRef<unsigned> sliceWidths);
+/// Returns slice y_{round + 1} of `value`, the scalar form of sliceKey;
+/// `sliceOffsets` is MrsaParams::sliceOffsets().
+int32_t keySlice(int32_t value, llvm::ArrayRef<unsigned> sliceWidths,
+                 llvm::ArrayRef<unsigned> sliceOffsets, unsigned round);
 
 /// The interval of what rounds after `round` (0-based) can still add.
 struct RemainingBound {
@@ -103,6 +112,40 @@ struct ScorePrediction {
   std::vector<RoundStats> rounds;
   PredictionCost cost;
 };
+
+// The three steps of one query row, which predictScoresMrsa runs in turn and
+// the simulator runs one instruction at a time. `partial` is indexed by key
+// and contains P^(r) in units of the final integer score, and `candidates`
+// lists the keys still in the race, ascending.
+
+/// Adds round `round`'s (0-based) slice of every candidate key to its
+/// partial score, checking accumulator_bits[round] after each lane.
+/// `queryRow` is the row's headDim codes and `keys` the keyRows x headDim
+/// K-hat integers (already range-checked). `queryRowIndex` only names the
+/// row in the overflow error. Adds the round's work to `counts`.
+llvm::Error accumulateMrsaRound(llvm::ArrayRef<LogCode> queryRow,
+                                llvm::ArrayRef<int32_t> keys,
+                                const MrsaParams &params, unsigned round,
+                                llvm::ArrayRef<uint32_t> candidates,
+                                llvm::MutableArrayRef<int64_t> partial,
+                                unsigned queryRowIndex, OpCounts &counts);
+
+/// Applies the DDF filter after round `round` (0-based) to one row and
+/// returns the survivors; with FilterRule::None every candidate survives
+/// and nothing is counted. `visible` is the number of keys the row sees.
+std::vector<uint32_t>
+filterMrsaRound(llvm::ArrayRef<LogCode> queryRow, const MrsaParams &params,
+                unsigned round, const FilterParams &filter,
+                const SelectParams &select, llvm::ArrayRef<int64_t> partial,
+                llvm::ArrayRef<uint32_t> candidates, unsigned visible,
+                OpCounts &counts);
+
+/// Runs the final top-k or threshold selection of one row over the
+/// candidates that went through every round.
+std::vector<uint32_t> selectMrsaKeys(const SelectParams &select,
+                                     llvm::ArrayRef<int64_t> partial,
+                                     llvm::ArrayRef<uint32_t> candidates,
+                                     unsigned visible, OpCounts &counts);
 
 /// Runs the rounds, the filter between them and the final selection for one
 /// tile. `query` is [queryRows x headDim] codes, `keys` [keyRows x headDim]
