@@ -130,7 +130,7 @@ enum class Opcode : uint8_t {
   /// kNoBuffer, w7 scale, w8 ldx, w9 ldy. Flag Accumulate adds to Y.
   Dequant = 7,
   /// vector. Quantizes X[f32 MxN] to Y at w5 bits (2..16; i8 for up to 8
-  /// bits, else i16) with symmetric scales: per row (flag PerTensor clear)
+  /// bits, else i32) with symmetric scales: per row (flag PerTensor clear)
   /// or one for the block; scale = absmax / (2^(bits-1) - 1), 1.0 when the
   /// absmax is 0; round half to even, saturate. w1 Ref X, w2 Ref Y, w3 M,
   /// w4 N, w6 Ref scales out (f32), w7 ldx, w8 ldy.
@@ -189,8 +189,8 @@ enum class Opcode : uint8_t {
   TopK = 20,
   /// filter. A whole prediction by a peer scheme (the record's scheme), on
   /// query rows [w7, w7 + M) against N keys, through the prediction
-  /// library: reads Q and K as the scheme's integers (i32 containers),
-  /// writes I and C as TopK. w1 Ref Q, w2 Ref K, w3 Ref I, w4 M, w5 N, w6 T,
+  /// library: reads Q and K at the scheme's widths in Quant's containers
+  /// (i8 for up to 8 bits, else i32), writes I and C as TopK. w1 Ref Q, w2 Ref K, w3 Ref I, w4 M, w5 N, w6 T,
   /// w8 D, w9 Ref C, w10 record index, w11 query step, w12 key step (f32
   /// bits), w13 Ref of the scheme's extra input (oracle scores, SpAtten
   /// importance; f32 M x N) or kNoBuffer.
