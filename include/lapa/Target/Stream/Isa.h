@@ -191,8 +191,9 @@ enum class Opcode : uint8_t {
   /// query rows [w7, w7 + M) against N keys, through the prediction
   /// library: reads Q and K at the scheme's widths in Quant's containers
   /// (i8 for up to 8 bits, else i32), writes I and C as TopK. w1 Ref Q, w2 Ref K, w3 Ref I, w4 M, w5 N, w6 T,
-  /// w8 D, w9 Ref C, w10 record index, w11 query step, w12 key step (f32
-  /// bits), w13 Ref of the scheme's extra input (oracle scores, SpAtten
+  /// w8 D, w9 Ref C, w10 record index, w11 Ref of the query step and w12
+  /// Ref of the key step (one f32 each: Q and K are quantized per tensor
+  /// at run time, so the steps are data), w13 Ref of the scheme's extra input (oracle scores, SpAtten
   /// importance; f32 M x N) or kNoBuffer.
   Predict = 21,
 };
