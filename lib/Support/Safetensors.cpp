@@ -1,4 +1,4 @@
-//===- Safetensors.cpp - Reader for the safetensors tensor format ---------===//
+//===- Safetensors.cpp - Reader and writer of the safetensors format ------===//
 //
 // Parses and validates the header of a safetensors file: the length prefix,
 // the JSON entries, each dtype, shape and byte range, and checks that the
@@ -13,6 +13,7 @@
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileOutputBuffer.h"
 #include "llvm/Support/JSON.h"
 
 #include <algorithm>
@@ -340,4 +341,94 @@ SafetensorsFile::readI32(StringRef tensorName,
     values[i] = static_cast<int32_t>(
         llvm::support::endian::read32le(bytes.data() + 4 * i));
   return values;
+}
+
+Expected<std::vector<uint8_t>>
+lapa::support::writeSafetensors(llvm::ArrayRef<TensorData> tensors,
+                                const std::map<std::string, std::string>
+                                    &metadata) {
+  std::vector<const TensorData *> sorted;
+  for (const TensorData &tensor : tensors)
+    sorted.push_back(&tensor);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const TensorData *a, const TensorData *b) {
+              return a->name < b->name;
+            });
+
+  llvm::json::Object header;
+  if (!metadata.empty()) {
+    llvm::json::Object meta;
+    for (const auto &[key, value] : metadata)
+      meta[key] = value;
+    header["__metadata__"] = std::move(meta);
+  }
+  uint64_t offset = 0;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const TensorData &tensor = *sorted[i];
+    if (tensor.name.empty() || tensor.name == "__metadata__")
+      return createStringError(
+          llvm::inconvertibleErrorCode(),
+          "cannot write a tensor named '%s': the name is empty or reserved",
+          tensor.name.c_str());
+    if (i > 0 && sorted[i - 1]->name == tensor.name)
+      return createStringError(llvm::inconvertibleErrorCode(),
+                               "cannot write two tensors named '%s'",
+                               tensor.name.c_str());
+    uint64_t elements = 1;
+    for (uint64_t extent : tensor.shape)
+      elements *= extent;
+    uint64_t expected = elements * dtypeSize(tensor.dtype);
+    if (tensor.bytes.size() != expected)
+      return createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("tensor '{0}' has {1} bytes of data, but dtype {2} "
+                        "and shape {3} need {4}",
+                        tensor.name, tensor.bytes.size(),
+                        dtypeName(tensor.dtype), formatShape(tensor.shape),
+                        expected)
+              .str());
+    llvm::json::Array shape;
+    for (uint64_t extent : tensor.shape)
+      shape.push_back(extent);
+    header[tensor.name] = llvm::json::Object{
+        {"dtype", dtypeName(tensor.dtype)},
+        {"shape", std::move(shape)},
+        {"data_offsets", llvm::json::Array{offset, offset + expected}}};
+    offset += expected;
+  }
+
+  std::string headerText;
+  llvm::raw_string_ostream os(headerText);
+  os << llvm::json::Value(std::move(header));
+  os.flush();
+  // Pad with spaces so that the data section starts 8-byte aligned.
+  while ((8 + headerText.size()) % 8 != 0)
+    headerText.push_back(' ');
+
+  std::vector<uint8_t> bytes(8);
+  llvm::support::endian::write64le(bytes.data(), headerText.size());
+  bytes.insert(bytes.end(), headerText.begin(), headerText.end());
+  for (const TensorData *tensor : sorted)
+    bytes.insert(bytes.end(), tensor->bytes.begin(), tensor->bytes.end());
+  return bytes;
+}
+
+Error lapa::support::writeSafetensorsFile(
+    StringRef path, llvm::ArrayRef<TensorData> tensors,
+    const std::map<std::string, std::string> &metadata) {
+  Expected<std::vector<uint8_t>> bytes = writeSafetensors(tensors, metadata);
+  if (!bytes)
+    return bytes.takeError();
+  Expected<std::unique_ptr<llvm::FileOutputBuffer>> output =
+      llvm::FileOutputBuffer::create(path, bytes->size());
+  if (!output)
+    return createStringError(llvm::inconvertibleErrorCode(),
+                             "cannot write '%s': %s", path.str().c_str(),
+                             llvm::toString(output.takeError()).c_str());
+  std::copy(bytes->begin(), bytes->end(), (*output)->getBufferStart());
+  if (Error error = (*output)->commit())
+    return createStringError(llvm::inconvertibleErrorCode(),
+                             "cannot write '%s': %s", path.str().c_str(),
+                             llvm::toString(std::move(error)).c_str());
+  return Error::success();
 }

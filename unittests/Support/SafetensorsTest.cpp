@@ -225,4 +225,86 @@ TEST(Safetensors, TinyllamaReferenceHeader) {
   EXPECT_EQ(file->metadata().count("w0.text"), 1u);
 }
 
+TensorData makeTensor(const std::string &name, DType dtype,
+                      std::vector<uint64_t> shape, std::string bytes) {
+  TensorData tensor;
+  tensor.name = name;
+  tensor.dtype = dtype;
+  tensor.shape = std::move(shape);
+  tensor.bytes.assign(bytes.begin(), bytes.end());
+  return tensor;
+}
+
+TEST(SafetensorsWriter, RoundTrip) {
+  std::vector<TensorData> tensors;
+  tensors.push_back(
+      makeTensor("z.weights", DType::F32, {2, 2},
+                 floatBytes({1.5f, -2.0f, 0.25f, 1e30f})));
+  tensors.push_back(makeTensor("a.ids", DType::I32, {3},
+                               std::string("\x01\0\0\0\xff\xff\xff\xff"
+                                           "\x07\0\0\0",
+                                           12)));
+  tensors.push_back(makeTensor("m.bytes", DType::I8, {1}, std::string("\x80", 1)));
+  llvm::Expected<std::vector<uint8_t>> bytes =
+      writeSafetensors(tensors, {{"source", "test"}});
+  ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  // The data section starts at a multiple of 8 bytes.
+  uint64_t headerLength = 0;
+  for (int i = 0; i < 8; ++i)
+    headerLength |= uint64_t((*bytes)[i]) << (8 * i);
+  EXPECT_EQ((8 + headerLength) % 8, 0u);
+
+  llvm::Expected<SafetensorsFile> file = SafetensorsFile::parse(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(reinterpret_cast<const char *>(bytes->data()),
+                          bytes->size())),
+      "written");
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  ASSERT_EQ(file->tensors().size(), 3u);
+  // Entries are written in name order.
+  EXPECT_EQ(file->tensors()[0].name, "a.ids");
+  EXPECT_EQ(file->tensors()[2].name, "z.weights");
+  llvm::Expected<std::vector<float>> weights =
+      file->readF32("z.weights", {2, 2});
+  ASSERT_TRUE(bool(weights)) << llvm::toString(weights.takeError());
+  EXPECT_EQ(*weights, (std::vector<float>{1.5f, -2.0f, 0.25f, 1e30f}));
+  llvm::Expected<std::vector<int32_t>> ids = file->readI32("a.ids", {3});
+  ASSERT_TRUE(bool(ids)) << llvm::toString(ids.takeError());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{1, -1, 7}));
+  const TensorInfo *single = file->find("m.bytes");
+  ASSERT_NE(single, nullptr);
+  EXPECT_EQ(file->rawData(*single)[0], 0x80);
+  EXPECT_EQ(file->metadata().at("source"), "test");
+}
+
+TEST(SafetensorsWriter, RejectsWrongByteCount) {
+  std::vector<TensorData> tensors;
+  tensors.push_back(makeTensor("x", DType::F32, {3}, floatBytes({1.0f})));
+  llvm::Expected<std::vector<uint8_t>> bytes = writeSafetensors(tensors);
+  ASSERT_FALSE(bool(bytes));
+  std::string message = llvm::toString(bytes.takeError());
+  EXPECT_NE(message.find("'x' has 4 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("need 12"), std::string::npos) << message;
+}
+
+TEST(SafetensorsWriter, RejectsDuplicateName) {
+  std::vector<TensorData> tensors;
+  tensors.push_back(makeTensor("x", DType::F32, {1}, floatBytes({1.0f})));
+  tensors.push_back(makeTensor("x", DType::F32, {1}, floatBytes({2.0f})));
+  llvm::Expected<std::vector<uint8_t>> bytes = writeSafetensors(tensors);
+  ASSERT_FALSE(bool(bytes));
+  EXPECT_NE(llvm::toString(bytes.takeError()).find("two tensors named 'x'"),
+            std::string::npos);
+}
+
+TEST(SafetensorsWriter, RejectsReservedName) {
+  std::vector<TensorData> tensors;
+  tensors.push_back(
+      makeTensor("__metadata__", DType::F32, {1}, floatBytes({1.0f})));
+  llvm::Expected<std::vector<uint8_t>> bytes = writeSafetensors(tensors);
+  ASSERT_FALSE(bool(bytes));
+  EXPECT_NE(llvm::toString(bytes.takeError()).find("reserved"),
+            std::string::npos);
+}
+
 } // namespace

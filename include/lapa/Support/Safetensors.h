@@ -7,7 +7,7 @@
 // tinyllama-kjv weights and reference activations with it, so it checks every
 // field and rejects truncated or inconsistent files with an error that names
 // the file, the tensor and the offending value, instead of reading out of
-// bounds.
+// bounds. The writer serializes tensors the simulator outputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -112,6 +112,29 @@ private:
   std::vector<TensorInfo> entries;
   std::map<std::string, std::string> metadataMap;
 };
+
+/// One tensor to write: name, dtype, shape and its raw little-endian bytes
+/// (numElements x dtypeSize bytes).
+struct TensorData {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<uint64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+
+/// Serializes tensors to the safetensors format. The header lists them in
+/// name order with consecutive data ranges and is padded with spaces so
+/// that the data section starts at a multiple of 8 bytes.
+/// Errors: an empty or duplicate name, the reserved name `__metadata__`, or
+/// a byte count that does not match the dtype and shape.
+llvm::Expected<std::vector<uint8_t>>
+writeSafetensors(llvm::ArrayRef<TensorData> tensors,
+                 const std::map<std::string, std::string> &metadata = {});
+
+/// Writes the serialized tensors to `path`.
+llvm::Error
+writeSafetensorsFile(llvm::StringRef path, llvm::ArrayRef<TensorData> tensors,
+                     const std::map<std::string, std::string> &metadata = {});
 
 } // namespace lapa::support
 
