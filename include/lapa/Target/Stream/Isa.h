@@ -168,7 +168,9 @@ enum class Opcode : uint8_t {
   /// Y. The sum is range-checked at the record's key accumulator width.
   KeyPredict = 17,
   /// shift. One MRSA round of score prediction: for the query rows
-  /// [w7, w7 + M) of codes Q[u8 M x D] against keys Khat[i8 N x D], adds
+  /// [w7, w7 + M) of codes Q[u8 M x D] against keys Khat[N x D] (in
+  /// Quant's container for the record's key_bits: i8 up to 8 bits, else
+  /// i32), adds
   /// round w8's slice to the partial sums P[i32 M x N] of the keys whose
   /// bit is set in the survivor bitmap V (M x N bits, row stride N bits).
   /// Round 0 sets every visible key's bit (flag Causal: key j <= query
