@@ -1,14 +1,18 @@
 //===- PredictorConfig.cpp - Defaults and validity of predictor parameters ===//
 //
-// Scheme defaults, the table of which scheme reads which parameter, and the
-// range checks shared by the dialect attribute and the command-line tools.
+// Scheme defaults, the table of which scheme reads which parameter, the
+// range checks shared by the dialect attribute and the command-line tools,
+// and the one-line text form that instruction streams store.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lapa/Predict/PredictorConfig.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -428,6 +432,309 @@ std::string PredictorConfig::validate() const {
     break;
   }
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Text form
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+// Formats a double as the shortest decimal that reads back to the same bits.
+std::string formatExact(double value) {
+  char text[64];
+  std::to_chars_result result = std::to_chars(text, text + sizeof(text), value);
+  return std::string(text, result.ptr);
+}
+
+std::string formatList(const std::vector<unsigned> &values) {
+  std::string text;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i)
+      text += ',';
+    text += std::to_string(values[i]);
+  }
+  return text;
+}
+
+llvm::Error invalidValue(llvm::StringRef name, llvm::StringRef value,
+                         llvm::StringRef expected) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "predictor parameter '%s' has the invalid value '%s'; give %s",
+      name.str().c_str(), value.str().c_str(), expected.str().c_str());
+}
+
+bool parseUnsignedText(llvm::StringRef text, unsigned &value) {
+  // Only plain digits are accepted, so that "+8" or " 8" is rejected.
+  if (text.empty() || text.size() > 10 ||
+      !llvm::all_of(text, [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return !text.getAsInteger(10, value);
+}
+
+bool parseDoubleText(llvm::StringRef text, double &value) {
+  if (text.empty())
+    return false;
+  const char *end = text.data() + text.size();
+  std::from_chars_result result = std::from_chars(text.data(), end, value);
+  return result.ec == std::errc() && result.ptr == end;
+}
+
+/// The text spelling of one PredictorConfig member. `print` returns nothing
+/// for an unset optional, and `parse` stores a value or returns an error.
+struct ParameterText {
+  std::string_view name;
+  std::optional<std::string> (*print)(const PredictorConfig &);
+  llvm::Error (*parse)(llvm::StringRef name, llvm::StringRef value,
+                       PredictorConfig &config);
+};
+
+template <unsigned PredictorConfig::*Member>
+std::optional<std::string> printUnsignedMember(const PredictorConfig &config) {
+  return std::to_string(config.*Member);
+}
+
+template <unsigned PredictorConfig::*Member>
+llvm::Error parseUnsignedMember(llvm::StringRef name, llvm::StringRef value,
+                                PredictorConfig &config) {
+  if (!parseUnsignedText(value, config.*Member))
+    return invalidValue(name, value, "an unsigned integer such as 8");
+  return llvm::Error::success();
+}
+
+template <double PredictorConfig::*Member>
+std::optional<std::string> printDoubleMember(const PredictorConfig &config) {
+  return formatExact(config.*Member);
+}
+
+template <double PredictorConfig::*Member>
+llvm::Error parseDoubleMember(llvm::StringRef name, llvm::StringRef value,
+                              PredictorConfig &config) {
+  if (!parseDoubleText(value, config.*Member))
+    return invalidValue(name, value, "a decimal number such as 0.25");
+  return llvm::Error::success();
+}
+
+template <std::vector<unsigned> PredictorConfig::*Member>
+std::optional<std::string> printListMember(const PredictorConfig &config) {
+  return formatList(config.*Member);
+}
+
+template <std::vector<unsigned> PredictorConfig::*Member>
+llvm::Error parseListMember(llvm::StringRef name, llvm::StringRef value,
+                            PredictorConfig &config) {
+  llvm::SmallVector<llvm::StringRef> items;
+  value.split(items, ',');
+  std::vector<unsigned> list;
+  for (llvm::StringRef item : items) {
+    unsigned width = 0;
+    if (!parseUnsignedText(item, width))
+      return invalidValue(name, value,
+                          "comma-separated unsigned integers without spaces "
+                          "such as 4,4");
+    list.push_back(width);
+  }
+  config.*Member = std::move(list);
+  return llvm::Error::success();
+}
+
+// Enumerations: the name functions print and the parse functions read.
+template <typename Enum, Enum PredictorConfig::*Member,
+          std::string_view (*Name)(Enum),
+          std::optional<Enum> (*Parse)(std::string_view)>
+struct EnumMember {
+  static std::optional<std::string> print(const PredictorConfig &config) {
+    return std::string(Name(config.*Member));
+  }
+  static llvm::Error parse(llvm::StringRef name, llvm::StringRef value,
+                           PredictorConfig &config) {
+    std::optional<Enum> parsed = Parse(std::string_view(value));
+    if (!parsed)
+      return invalidValue(name, value, Valid);
+    config.*Member = *parsed;
+    return llvm::Error::success();
+  }
+  static const char *const Valid;
+};
+
+using KeyLogCodedText =
+    EnumMember<LogCodedOperand, &PredictorConfig::keyLogCoded,
+               logCodedOperandName, parseLogCodedOperand>;
+template <>
+const char *const KeyLogCodedText::Valid = "one of weight, activation";
+using QuerySourceText = EnumMember<QuerySource, &PredictorConfig::querySource,
+                                   querySourceName, parseQuerySource>;
+template <> const char *const QuerySourceText::Valid = "one of formal, aloc";
+using FilterText = EnumMember<FilterRule, &PredictorConfig::filter,
+                              filterRuleName, parseFilterRule>;
+template <>
+const char *const FilterText::Valid = "one of none, safe, maxmean, radius";
+using SelectText = EnumMember<SelectMode, &PredictorConfig::select,
+                              selectModeName, parseSelectMode>;
+template <> const char *const SelectText::Valid = "one of topk, threshold";
+
+std::optional<std::string> printThreshold(const PredictorConfig &config) {
+  if (!config.threshold)
+    return std::nullopt;
+  return formatExact(*config.threshold);
+}
+
+llvm::Error parseThreshold(llvm::StringRef name, llvm::StringRef value,
+                           PredictorConfig &config) {
+  double threshold = 0;
+  if (!parseDoubleText(value, threshold))
+    return invalidValue(name, value, "a decimal number such as 0.002");
+  config.threshold = threshold;
+  return llvm::Error::success();
+}
+
+// One entry per PredictorConfig member, in the order of the struct. The
+// names are those of allParameterNames(), and the test
+// PrinterCoversEveryParameterName checks that each of them is printed.
+const ParameterText kParameterTexts[] = {
+    {"key_log_coded", KeyLogCodedText::print, KeyLogCodedText::parse},
+    {"query_source", QuerySourceText::print, QuerySourceText::parse},
+    {"activation_bits", printUnsignedMember<&PredictorConfig::activationBits>,
+     parseUnsignedMember<&PredictorConfig::activationBits>},
+    {"weight_bits", printUnsignedMember<&PredictorConfig::weightBits>,
+     parseUnsignedMember<&PredictorConfig::weightBits>},
+    {"query_bits", printUnsignedMember<&PredictorConfig::queryBits>,
+     parseUnsignedMember<&PredictorConfig::queryBits>},
+    {"key_bits", printUnsignedMember<&PredictorConfig::keyBits>,
+     parseUnsignedMember<&PredictorConfig::keyBits>},
+    {"key_accumulator_bits",
+     printUnsignedMember<&PredictorConfig::keyAccumulatorBits>,
+     parseUnsignedMember<&PredictorConfig::keyAccumulatorBits>},
+    {"rounds", printUnsignedMember<&PredictorConfig::rounds>,
+     parseUnsignedMember<&PredictorConfig::rounds>},
+    {"slices", printListMember<&PredictorConfig::sliceWidths>,
+     parseListMember<&PredictorConfig::sliceWidths>},
+    {"accumulator_bits", printListMember<&PredictorConfig::accumulatorBits>,
+     parseListMember<&PredictorConfig::accumulatorBits>},
+    {"filter", FilterText::print, FilterText::parse},
+    {"filter_alpha", printDoubleMember<&PredictorConfig::filterAlpha>,
+     parseDoubleMember<&PredictorConfig::filterAlpha>},
+    {"filter_radius", printDoubleMember<&PredictorConfig::filterRadius>,
+     parseDoubleMember<&PredictorConfig::filterRadius>},
+    {"select", SelectText::print, SelectText::parse},
+    {"keep_ratio", printDoubleMember<&PredictorConfig::keepRatio>,
+     parseDoubleMember<&PredictorConfig::keepRatio>},
+    {"threshold", printThreshold, parseThreshold},
+    {"score_bits", printUnsignedMember<&PredictorConfig::scoreBits>,
+     parseUnsignedMember<&PredictorConfig::scoreBits>},
+    {"round_bits", printListMember<&PredictorConfig::roundBits>,
+     parseListMember<&PredictorConfig::roundBits>},
+    {"segments", printUnsignedMember<&PredictorConfig::segments>,
+     parseUnsignedMember<&PredictorConfig::segments>},
+    {"msb_bits", printUnsignedMember<&PredictorConfig::msbBits>,
+     parseUnsignedMember<&PredictorConfig::msbBits>},
+    {"requant_threshold",
+     printDoubleMember<&PredictorConfig::requantThreshold>,
+     parseDoubleMember<&PredictorConfig::requantThreshold>},
+};
+
+std::string joinParameterNames() {
+  std::string names;
+  for (std::string_view name : allParameterNames()) {
+    if (!names.empty())
+      names += ", ";
+    names += name;
+  }
+  return names;
+}
+
+} // namespace
+
+std::string printPredictorConfig(const PredictorConfig &config) {
+  PredictorConfig defaults = PredictorConfig::defaults(config.scheme);
+  std::string text(schemeName(config.scheme));
+  for (const ParameterText &parameter : kParameterTexts) {
+    std::optional<std::string> value = parameter.print(config);
+    if (!value)
+      continue;
+    bool read = schemeUsesParameter(config.scheme, parameter.name);
+    if (!read && value == parameter.print(defaults))
+      continue;
+    text += ' ';
+    text += parameter.name;
+    text += '=';
+    text += *value;
+  }
+  return text;
+}
+
+llvm::Expected<PredictorConfig> parsePredictorConfig(llvm::StringRef text) {
+  llvm::SmallVector<llvm::StringRef> words;
+  text.split(words, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  if (words.empty())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "predictor record is empty; start it with a scheme name (%s)",
+        std::string(allSchemeNames()).c_str());
+
+  std::optional<Scheme> scheme = parseScheme(std::string_view(words.front()));
+  if (!scheme)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "predictor record starts with the unknown scheme '%s'; valid schemes "
+        "are: %s",
+        words.front().str().c_str(), std::string(allSchemeNames()).c_str());
+
+  PredictorConfig config = PredictorConfig::defaults(*scheme);
+  std::vector<std::string_view> seen;
+  for (llvm::StringRef word : llvm::ArrayRef(words).drop_front()) {
+    std::pair<llvm::StringRef, llvm::StringRef> nameValue = word.split('=');
+    llvm::StringRef name = nameValue.first;
+    llvm::StringRef value = nameValue.second;
+    if (name.size() == word.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "predictor record word '%s' is not of the form name=value",
+          word.str().c_str());
+    const ParameterText *parameter = std::find_if(
+        std::begin(kParameterTexts), std::end(kParameterTexts),
+        [&](const ParameterText &entry) {
+          return entry.name == std::string_view(name);
+        });
+    if (parameter == std::end(kParameterTexts))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "unknown predictor parameter '%s'; valid parameters are: %s",
+          name.str().c_str(), joinParameterNames().c_str());
+    if (std::find(seen.begin(), seen.end(), parameter->name) != seen.end())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "predictor parameter '%s' appears twice; give each parameter once",
+          name.str().c_str());
+    seen.push_back(parameter->name);
+    if (llvm::Error error = parameter->parse(name, value, config))
+      return std::move(error);
+  }
+
+  std::string problem = config.validate();
+  if (!problem.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "invalid predictor record: %s",
+                                   problem.c_str());
+  return config;
+}
+
+bool operator==(const PredictorConfig &lhs, const PredictorConfig &rhs) {
+  return lhs.scheme == rhs.scheme && lhs.keyLogCoded == rhs.keyLogCoded &&
+         lhs.querySource == rhs.querySource &&
+         lhs.activationBits == rhs.activationBits &&
+         lhs.weightBits == rhs.weightBits && lhs.queryBits == rhs.queryBits &&
+         lhs.keyBits == rhs.keyBits &&
+         lhs.keyAccumulatorBits == rhs.keyAccumulatorBits &&
+         lhs.rounds == rhs.rounds && lhs.sliceWidths == rhs.sliceWidths &&
+         lhs.accumulatorBits == rhs.accumulatorBits &&
+         lhs.filter == rhs.filter && lhs.filterAlpha == rhs.filterAlpha &&
+         lhs.filterRadius == rhs.filterRadius && lhs.select == rhs.select &&
+         lhs.keepRatio == rhs.keepRatio && lhs.threshold == rhs.threshold &&
+         lhs.scoreBits == rhs.scoreBits && lhs.roundBits == rhs.roundBits &&
+         lhs.segments == rhs.segments && lhs.msbBits == rhs.msbBits &&
+         lhs.requantThreshold == rhs.requantThreshold;
 }
 
 } // namespace lapa::predict

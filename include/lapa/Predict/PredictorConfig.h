@@ -16,6 +16,9 @@
 #ifndef LAPA_PREDICT_PREDICTORCONFIG_H
 #define LAPA_PREDICT_PREDICTORCONFIG_H
 
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -167,6 +170,28 @@ std::string_view logCodedOperandName(LogCodedOperand operand);
 std::optional<LogCodedOperand> parseLogCodedOperand(std::string_view name);
 std::string_view querySourceName(QuerySource source);
 std::optional<QuerySource> parseQuerySource(std::string_view name);
+
+/// Writes the one-line text form of a configuration: the scheme name, then
+/// `name=value` for every parameter the scheme reads and for any other
+/// parameter that differs from the scheme's defaults, for example
+/// `lapa key_log_coded=weight ... slices=4,4 accumulator_bits=26,30 ...`.
+/// Lists are comma-separated without spaces, real numbers use the shortest
+/// decimal that reads back to the same double, and `threshold` appears only
+/// when it is set. parsePredictorConfig of the output gives back an equal
+/// configuration.
+std::string printPredictorConfig(const PredictorConfig &config);
+
+/// Parses the text form: a scheme name, then `name=value` words separated by
+/// spaces that override the scheme's defaults. Rejects an unknown or
+/// repeated parameter, a malformed value, and a configuration that fails
+/// validate(), with one message naming the parameter.
+llvm::Expected<PredictorConfig> parsePredictorConfig(llvm::StringRef text);
+
+bool operator==(const PredictorConfig &lhs, const PredictorConfig &rhs);
+inline bool operator!=(const PredictorConfig &lhs,
+                       const PredictorConfig &rhs) {
+  return !(lhs == rhs);
+}
 
 } // namespace lapa::predict
 
