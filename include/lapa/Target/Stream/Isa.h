@@ -153,10 +153,14 @@ enum class Opcode : uint8_t {
   /// vector. Y = 0.5 X (1 + tanh(sqrt(2/pi) (X + 0.044715 X^3))), operands
   /// as Silu.
   Gelu = 14,
-  /// vector. Rotary embedding on interleaved pairs (2c, 2c+1) of each head
-  /// slice of N columns: position p = w7 + i, angle p * theta^(-2c/D) with
-  /// D = w8 (head dimension) and theta = w9 (f32 bits). w1 Ref X, w2 Ref Y,
-  /// w3 M, w4 N (a multiple of D), w5 ldx, w6 ldy.
+  /// vector. Rotary embedding of each head slice of D = w8 columns (N, a
+  /// multiple of D, columns in all): for each pair (a, b) with pair index
+  /// c < D/2, y_a = x_a cos[i,c] - x_b sin[i,c] and
+  /// y_b = x_b cos[i,c] + x_a sin[i,c]. Pairs are (2c, 2c+1), or with flag
+  /// HalfSplit (c, c + D/2). The tables hold one row of D/2 angles' cosines
+  /// and sines per row of X (the rows of the positions the tile covers).
+  /// w1 Ref X, w2 Ref Y, w3 M, w4 N, w5 ldx, w6 ldy, w7 Ref cos (f32
+  /// M x D/2), w8 D, w9 Ref sin (f32 M x D/2).
   Rope = 15,
 
   /// encode. C[u8 MxN] = log codes of X[i32 MxN] at w5 input bits (2..16).
@@ -208,6 +212,7 @@ enum Flag : uint8_t {
   PerTensor = 1u << 3,
   RowBroadcast = 1u << 4,
   Causal = 1u << 5,
+  HalfSplit = 1u << 6,
 };
 
 std::string_view opcodeName(Opcode op);
