@@ -39,6 +39,16 @@ namespace lapa::isa {
 constexpr char kStreamMagic[8] = {'L', 'A', 'P', 'A', 'S', 'T', 'R', 'M'};
 constexpr uint32_t kStreamVersion = 1;
 
+/// Limits of the stream format that both readers enforce.
+constexpr unsigned kMaxRank = 8;
+/// Longest tensor, scale, stage or configuration name, in bytes.
+constexpr size_t kMaxNameBytes = 255;
+/// Longest predictor record text, in bytes.
+constexpr size_t kMaxPredictorBytes = 4096;
+/// Every tensor must end at or below this DRAM address (256 TiB), so that
+/// address arithmetic on 64 bits cannot overflow.
+constexpr uint64_t kMaxDramBytes = uint64_t(1) << 48;
+
 enum class ElementType : uint8_t { I8 = 0, I16 = 1, I32 = 2, F32 = 3, U8 = 4, U16 = 5 };
 std::string_view elementTypeName(ElementType type);
 std::optional<ElementType> parseElementType(std::string_view name);
@@ -63,8 +73,11 @@ struct TensorInfo {
   /// weights left to be bound at run time).
   uint64_t constantOffset = UINT64_MAX;
 
+  /// Returns the product of the dimensions (1 for rank 0), saturated at
+  /// UINT64_MAX.
   uint64_t elementCount() const;
-  uint64_t byteSize() const { return elementCount() * elementBytes(type); }
+  /// Returns elementCount() times the element size, saturated at UINT64_MAX.
+  uint64_t byteSize() const;
 };
 
 /// A named range of instructions: one model stage of one layer.
@@ -91,9 +104,31 @@ struct StreamFile {
   std::vector<Instruction> instructions;
 
   const TensorInfo *findTensor(llvm::StringRef name) const;
-  /// Bytes of DRAM the memory map spans (highest address plus size).
+  /// Bytes of DRAM the memory map spans (highest address plus size),
+  /// saturated at UINT64_MAX.
   uint64_t dramBytes() const;
 };
+
+bool operator==(const TensorInfo &lhs, const TensorInfo &rhs);
+bool operator==(const StageRange &lhs, const StageRange &rhs);
+/// Compares every field; instructions compare word by word.
+bool operator==(const StreamFile &lhs, const StreamFile &rhs);
+inline bool operator!=(const StreamFile &lhs, const StreamFile &rhs) {
+  return !(lhs == rhs);
+}
+
+/// Returns whether `name` is one of the stage names StageRange lists.
+bool isValidStageName(llvm::StringRef name);
+
+/// Checks everything about a stream that needs no hardware configuration:
+/// the version, names and their lengths, ranks, tensors inside
+/// [0, kMaxDramBytes) without overlaps, scale tensors that exist and are
+/// f32, constants inside the constants segment, predictor records that
+/// parse, stage ranges inside the instruction list, and every instruction's
+/// encoding (see checkInstructionEncoding in StreamVerify.h). Both readers
+/// end with this check; writers do not run it, so a caller that builds a
+/// StreamFile by hand can run it before writing.
+llvm::Error checkStream(const StreamFile &stream);
 
 /// Serializes `stream` to the binary format.
 std::vector<uint8_t> writeBinary(const StreamFile &stream);
@@ -108,6 +143,11 @@ llvm::Expected<StreamFile> readBinary(llvm::ArrayRef<uint8_t> bytes);
 /// fields, preceded by the header, memory map, predictor and stage
 /// directives. Constants are written in hexadecimal.
 void writeAssembly(const StreamFile &stream, llvm::raw_ostream &os);
+/// As above, and ends each instruction line with a comment that names the
+/// buffers of its buffer operands: `# a=temp_buffer+0x100`. `bufferNames`
+/// are the configuration's buffer names in canonical order.
+void writeAssembly(const StreamFile &stream, llvm::raw_ostream &os,
+                   llvm::ArrayRef<std::string> bufferNames);
 /// Parses the assembly text; errors carry the line and column.
 llvm::Expected<StreamFile> readAssembly(llvm::StringRef text);
 
