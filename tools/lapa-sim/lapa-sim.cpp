@@ -1,12 +1,13 @@
 //===- lapa-sim.cpp - The lapa simulator and evaluation driver ------------===//
 //
 // Entry point of lapa-sim. Each mode of the tool is an llvm::cl subcommand
-// with its own options: today `eval-predictor`, later also the simulation
-// modes. main() therefore only parses the command line and dispatches.
+// with its own options: `run` (simulation) and `eval-predictor`. main()
+// therefore only parses the command line and dispatches.
 //
 //===----------------------------------------------------------------------===//
 
 #include "EvalPredictor.h"
+#include "Run.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -26,9 +27,12 @@ int main(int argc, char **argv) {
 
   if (lapa::sim::evalPredictorCommand)
     return lapa::sim::runEvalPredictor();
+  if (lapa::sim::runCommand)
+    return lapa::sim::runSimulation();
 
   llvm::WithColor::error(llvm::errs(), "lapa-sim")
-      << "no subcommand given; use 'lapa-sim eval-predictor --reference=FILE' "
-         "or see 'lapa-sim --help'\n";
+      << "no subcommand given; use 'lapa-sim run STREAM --config=FILE', "
+         "'lapa-sim eval-predictor --reference=FILE' or see 'lapa-sim "
+         "--help'\n";
   return 1;
 }
