@@ -1,9 +1,9 @@
 //===- StreamTest.cpp - Binary and assembly forms of a stream -------------===//
 //
 // Round trips of the sample stream (every opcode) through the binary and
-// the assembly form, the binary layout checked against offsets computed by
-// hand, and one case per reader error: truncation at every byte, flipped
-// bytes, and each field that the reader checks.
+// the assembly form, and the binary layout checked against offsets computed
+// by hand. Then one case per reader error: truncation at every byte,
+// flipped bytes, and each field that the reader checks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,6 +88,54 @@ constexpr uint64_t kFileBytes = 2080;
 //===----------------------------------------------------------------------===//
 // Round trips and layout
 //===----------------------------------------------------------------------===//
+
+TEST(Isa, NamesRoundTrip) {
+  unsigned opcodes = 0;
+  for (unsigned raw = 0; raw < 256; ++raw) {
+    if (!isValidOpcode(static_cast<uint8_t>(raw)))
+      continue;
+    ++opcodes;
+    Opcode op = static_cast<Opcode>(raw);
+    EXPECT_EQ(parseOpcode(opcodeName(op)), op) << raw;
+  }
+  // Isa.h lists opcodes 1 to 22.
+  EXPECT_EQ(opcodes, 22u);
+  EXPECT_FALSE(isValidOpcode(0));
+  EXPECT_FALSE(isValidOpcode(23));
+  EXPECT_EQ(opcodeName(Opcode::ShiftAccumulate), "shift_accumulate");
+  EXPECT_EQ(opcodeName(Opcode::TopK), "topk");
+  EXPECT_EQ(opcodeUnit(Opcode::LogEncode), Unit::Encode);
+  EXPECT_EQ(opcodeUnit(Opcode::Predict), Unit::Filter);
+  for (unsigned unit = 0; unit < kNumUnits; ++unit)
+    EXPECT_EQ(parseUnit(unitName(static_cast<Unit>(unit))),
+              static_cast<Unit>(unit));
+  for (unsigned bit = 0; bit < 7; ++bit) {
+    Flag flag = static_cast<Flag>(1u << bit);
+    EXPECT_EQ(parseFlag(flagName(flag)), flag) << bit;
+  }
+  EXPECT_FALSE(parseOpcode("jump").has_value());
+}
+
+TEST(Isa, OperandTablesAreConsistent) {
+  for (unsigned raw = 1; raw <= 22; ++raw) {
+    Opcode op = static_cast<Opcode>(raw);
+    uint32_t words = 0;
+    for (const OperandField &field : operandFields(op)) {
+      unsigned last = field.word +
+                      (field.kind == OperandKind::DramAddress ? 1 : 0);
+      EXPECT_GE(field.word, 1u) << opcodeName(op) << " " << field.name;
+      EXPECT_LT(last, kInstructionWords) << opcodeName(op);
+      for (unsigned word = field.word; word <= last; ++word) {
+        EXPECT_FALSE(words & (1u << word))
+            << opcodeName(op) << " uses word " << word << " twice";
+        words |= 1u << word;
+      }
+      EXPECT_EQ(findOperandField(op, field.name), &field);
+      if (field.onlyWithFlag)
+        EXPECT_TRUE(allowedFlags(op) & field.onlyWithFlag);
+    }
+  }
+}
 
 TEST(Stream, SampleUsesEveryOpcode) {
   StreamFile stream = makeSampleStream();
@@ -297,7 +345,8 @@ TEST(StreamReader, FlippedBytesNeverCrash) {
     ++accepted;
     EXPECT_EQ(writeBinary(*read), copy) << "byte " << pos;
   }
-  // Constants and fingerprint bytes may take any value; most others may not.
+  // Constants and fingerprint bytes may take any value, but most others may
+  // not.
   EXPECT_LT(accepted, bytes.size() / 2);
 }
 
@@ -362,7 +411,7 @@ TEST(StreamReader, RejectsMovedSectionOffset) {
 
 TEST(StreamReader, RejectsSectionLengthPastFile) {
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
-  // Instructions: length field at 32 + 4 x 24 + 16; claim 2^63 bytes.
+  // The instructions' length field is at 32 + 4 x 24 + 16. Claim 2^63 bytes.
   putU32(bytes, 32 + 24 * 4 + 16, 0);
   putU32(bytes, 32 + 24 * 4 + 20, 0x80000000u);
   std::string message = binaryError(bytes);
@@ -397,7 +446,7 @@ TEST(StreamReader, RejectsConstantsRecordCount) {
 
 TEST(StreamReader, RejectsNonZeroPadding) {
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
-  // x's record is 49 bytes padded to 56; byte 50 is padding.
+  // x's record is 49 bytes padded to 56, so byte 50 is padding.
   bytes[kMemoryMapOffset + 50] = 1;
   std::string message = binaryError(bytes);
   EXPECT_NE(message.find("memory map record 0: the padding"),
@@ -440,8 +489,8 @@ TEST(StreamReader, RejectsNameLengthPastSection) {
 }
 
 TEST(StreamReader, RejectsHugeRecordCount) {
-  // A count far beyond what the section holds fails at the first missing
-  // record instead of allocating.
+  // A count far beyond what the section can contain fails at the first
+  // missing record instead of allocating.
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
   putU32(bytes, 32 + 4, 0xffffffffu);
   std::string message = binaryError(bytes);
@@ -555,7 +604,7 @@ TEST(StreamReader, RejectsStageOutsideInstructions) {
 
 TEST(StreamReader, RejectsOverlappingTensors) {
   StreamFile stream = makeSampleStream();
-  // x spans [0, 256); embed.weight moved to 0xff overlaps its last byte.
+  // x spans [0, 256), so embed.weight moved to 0xff overlaps its last byte.
   stream.tensors[1].dramAddress = 0xff;
   std::string message = streamError(stream);
   EXPECT_NE(message.find("memory map record 1 ('embed.weight'): field "
@@ -579,7 +628,7 @@ TEST(StreamReader, RejectsTensorPastDramLimit) {
 
 TEST(StreamReader, RejectsConstantPastSegment) {
   StreamFile stream = makeSampleStream();
-  // embed.scale is one f32 at constant 0x20; 61 + 4 > 64.
+  // embed.scale is one f32 at constant 0x20, and 61 + 4 > 64.
   stream.tensors[2].constantOffset = 61;
   std::string message = streamError(stream);
   EXPECT_NE(message.find("field 'constant' is 61, and its 4 bytes end past "

@@ -208,8 +208,8 @@ std::optional<Opcode> parseOpcode(std::string_view name) {
 
 Unit opcodeUnit(Opcode op) {
   const OpcodeEntry *entry = findEntry(op);
-  // NOTE: an invalid opcode has no unit; callers check isValidOpcode first,
-  // and Dma is only a placeholder for them.
+  // NOTE: an invalid opcode has no unit. Callers check isValidOpcode first,
+  // and Dma is only a placeholder.
   return entry ? entry->unit : Unit::Dma;
 }
 

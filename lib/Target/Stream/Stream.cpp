@@ -140,7 +140,7 @@ llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-// Tensor, scale and stage names: printable ASCII without space, '#', '=',
+// Tensor and scale names: printable ASCII without space, '#', '=',
 // ',' or '"', so that the assembly can write them unquoted.
 bool isValidNameChar(char c) {
   return c > ' ' && c <= '~' && c != '#' && c != '=' && c != ',' && c != '"';
@@ -365,14 +365,7 @@ constexpr uint64_t kSectionTableEnd =
 constexpr uint64_t kTensorFixedBytes = 32;
 constexpr uint64_t kStageFixedBytes = 16;
 
-enum SectionId : uint32_t {
-  MemoryMapSection = 1,
-  ConstantsSection = 2,
-  PredictorsSection = 3,
-  StagesSection = 4,
-  InstructionsSection = 5,
-};
-
+// Section names by id; entry i of the section table holds id i + 1.
 constexpr std::string_view kSectionNames[kSectionCount + 1] = {
     "", "memory map", "constants", "predictors", "stages", "instructions"};
 

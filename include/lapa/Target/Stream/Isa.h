@@ -228,9 +228,9 @@ std::optional<Flag> parseFlag(std::string_view name);
 /// the flag byte is invalid.
 uint8_t allowedFlags(Opcode op);
 
-/// What an operand word holds. The binary reader and writer, the assembly
-/// and the checks all read the operand table below, so a word's meaning is
-/// defined once.
+/// Kind of value in an operand word. The binary reader and writer, the
+/// assembly and the checks all read the operand table below, so a word's
+/// meaning is defined once.
 enum class OperandKind : uint8_t {
   /// A BufRef that must name a buffer (not kNoBuffer).
   Buffer,

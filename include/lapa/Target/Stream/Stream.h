@@ -41,9 +41,9 @@ constexpr uint32_t kStreamVersion = 1;
 
 /// Limits of the stream format that both readers enforce.
 constexpr unsigned kMaxRank = 8;
-/// Longest tensor, scale, stage or configuration name, in bytes.
+/// Maximum length of a tensor, scale, stage or configuration name, in bytes.
 constexpr size_t kMaxNameBytes = 255;
-/// Longest predictor record text, in bytes.
+/// Maximum length of a predictor record's text, in bytes.
 constexpr size_t kMaxPredictorBytes = 4096;
 /// Every tensor must end at or below this DRAM address (256 TiB), so that
 /// address arithmetic on 64 bits cannot overflow.
@@ -120,14 +120,14 @@ inline bool operator!=(const StreamFile &lhs, const StreamFile &rhs) {
 /// Returns whether `name` is one of the stage names StageRange lists.
 bool isValidStageName(llvm::StringRef name);
 
-/// Checks everything about a stream that needs no hardware configuration:
-/// the version, names and their lengths, ranks, tensors inside
-/// [0, kMaxDramBytes) without overlaps, scale tensors that exist and are
-/// f32, constants inside the constants segment, predictor records that
-/// parse, stage ranges inside the instruction list, and every instruction's
-/// encoding (see checkInstructionEncoding in StreamVerify.h). Both readers
-/// end with this check; writers do not run it, so a caller that builds a
-/// StreamFile by hand can run it before writing.
+/// Checks everything about a stream that needs no hardware configuration.
+/// That is the version, names and their lengths, and ranks. Tensors must lie
+/// inside [0, kMaxDramBytes) without overlaps, scale tensors must exist and
+/// be f32, and constants must lie inside the constants segment. Predictor
+/// records must parse, stage ranges must lie inside the instruction list,
+/// and every instruction must pass checkInstructionEncoding (StreamVerify.h).
+/// Both readers end with this check. Writers do not run it, so a caller that
+/// builds a StreamFile by hand can run it before writing.
 llvm::Error checkStream(const StreamFile &stream);
 
 /// Serializes `stream` to the binary format.

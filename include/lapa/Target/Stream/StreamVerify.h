@@ -27,13 +27,13 @@
 
 namespace lapa::isa {
 
-/// Checks the parts of an instruction that need no configuration: the
-/// opcode is valid, the flag byte sets only allowed flags, the wait and
-/// signal masks name only units 0..6 and not the instruction's own unit,
-/// every word outside the operand table is zero, required buffer operands
-/// are present, and predictor record indices are below `predictorCount`.
-/// The message starts with the opcode and names the field, the value and
-/// the limit.
+/// Checks the parts of an instruction that need no configuration. The
+/// opcode must be valid and the flag byte may set only allowed flags. The
+/// wait and signal masks may name only units 0..6, and not the
+/// instruction's own unit. Every word outside the operand table must be
+/// zero, required buffer operands must be present, and predictor record
+/// indices must be below `predictorCount`. The message starts with the
+/// opcode and names the field, the value and the limit.
 llvm::Error checkInstructionEncoding(const Instruction &inst,
                                      size_t predictorCount);
 
