@@ -1,8 +1,8 @@
 //===- Schedule.cpp - Issue of the unit queues with counting tokens -------===//
 //
 // Each unit issues its own instructions in program order. An instruction
-// starts when its unit is free and every queue it waits on holds a token;
-// the token it takes is the oldest one, so the k-th wait on queue (S -> U)
+// starts when its unit is free and every queue it waits on contains a
+// token. The token it takes is the oldest one, so the k-th wait on queue (S -> U)
 // consumes the k-th signal of S to U. When the instruction ends it pushes
 // one token into each queue it signals. The k-th push into a queue needs
 // the (k - depth)-th token to have been taken, so a push into a full queue
@@ -102,8 +102,8 @@ llvm::Error lapa::sim::detail::schedule(const ScheduleInput &input,
         .program.push_back(uint32_t(i));
   TokenQueue queues[kNumUnits][kNumUnits];
 
-  // Pushes the pending tokens of unit `u`; returns false while a queue is
-  // full and its consumer has not yet taken the token that frees a slot.
+  // Pushes the pending tokens of unit `u`. Returns false while a queue is
+  // full, until its consumer takes the token that frees a slot.
   auto pushSignals = [&](unsigned u) {
     UnitState &state = units[u];
     for (unsigned d = 0; d < kNumUnits; ++d) {
@@ -194,7 +194,8 @@ llvm::Error lapa::sim::detail::schedule(const ScheduleInput &input,
     }
   }
 
-  // Anything left is waiting on a token nobody will give.
+  // Any unit with instructions left waits for a token that no unit will
+  // send.
   std::string blocked;
   for (unsigned u = 0; u < kNumUnits; ++u) {
     UnitState &state = units[u];

@@ -2,7 +2,7 @@
 //
 // Each test states the latency formula of docs/simulator.md with the
 // numbers of examples/hw/lapa-28nm.yaml and works the count out in the
-// comments; the simulator must give exactly that count. The machine: 1 GHz
+// comments. The simulator must give exactly that count. The machine: 1 GHz
 // clock, DRAM 100 ns latency, 512 GB/s over 16 channels (512 bytes/cycle,
 // 32 per channel) interleaved every 256 bytes, 16 DMA engines of 32
 // bytes/cycle, a 32 x 16 MAC array, a 64 x 64 shift array, 64 filter lanes
@@ -157,10 +157,10 @@ TEST(SimTiming, FullQueueStallsSignaller) {
   hardware::HardwareConfig config = loadReferenceConfig();
   StreamBuilder builder(config);
   // 65 vector adds on 1 x 32 elements (1 cycle each on 32 lanes) all signal
-  // the MAC array, whose one GEMM (446 cycles, first) takes a token only
-  // after it. The queue holds 64 tokens, so the 65th add ends at cycle 65
-  // but cannot push its token until the first GEMM-side pop; the second
-  // GEMM pops at its start, 446 + 0 = 446.
+  // the MAC array. The MAC array first runs a 446-cycle GEMM and only then
+  // the 65 small GEMMs that take the tokens. A queue has room for 64 tokens,
+  // so the 65th add ends at cycle 65 but cannot push its token until the
+  // first small GEMM takes one at cycle 446.
   builder.add(Opcode::Gemm, {ref(kTokenBuffer, 0), ref(kWeightBuffer, 0),
                              ref(kTempBuffer, 0), 64, 32, 100, 100, 32, 32});
   for (int i = 0; i < 65; ++i)

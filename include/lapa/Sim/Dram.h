@@ -1,6 +1,6 @@
 //===- Dram.h - The DRAM timing interface of the simulator ------*- C++ -*-===//
 //
-// The DMA unit asks a DramModel how long one transfer takes. The simulator
+// A DramModel returns how long one DMA transfer takes. The simulator
 // calls it in the timing pass with the cycle at which the transfer starts,
 // so a cycle-level DRAM simulator (bank state, refresh, row hits) can
 // implement the same interface later. BandwidthDramModel is the simple
