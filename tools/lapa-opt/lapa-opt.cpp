@@ -8,6 +8,8 @@
 #include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
+#include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,7 +27,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::lapa::LapaDialect, mlir::affine::AffineDialect,
+  registry.insert<mlir::lapa::LapaDialect, mlir::lapa_isa::LapaIsaDialect,
+                  mlir::affine::AffineDialect,
                   mlir::arith::ArithDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
@@ -36,6 +39,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::lapa::registerLapaPasses();
   mlir::lapa::registerLapaConversionPasses();
+  mlir::lapa::registerLapaPipelines();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "lapa optimizer driver\n", registry));

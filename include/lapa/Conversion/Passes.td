@@ -82,4 +82,59 @@ def LapaAnnotateLayers : Pass<"lapa-annotate-layers"> {
   }];
 }
 
+def LapaLowerToIsa : Pass<"lapa-lower-to-isa", "::mlir::ModuleOp"> {
+  let summary = "Compile a raised Transformer into a lapa_isa instruction stream.";
+  let description = [{
+    Reads the function of a module after `lapa-raise-attention`,
+    `lapa-annotate-layers` and `lapa-insert-prediction`, recognizes its
+    layer structure (embedding, normalizations, projections, rotary
+    embedding, attention, feed-forward block, residual additions, head),
+    and replaces the function with a `lapa_isa.program` for the hardware
+    configuration `hw`:
+
+    - weights are quantized to INT8 with per-output-channel scales, and the
+      key weights of LAPA and SOFA layers are also log-coded, at compile
+      time; activations are quantized at run time per row and per group of
+      the inner tile;
+    - every attention follows its `lapa.predictor` attribute: LAPA and SOFA
+      predict K-hat with shift-adds, score it in MRSA rounds with the
+      filter between them, select the top-k keys and project K and V for
+      the needed tokens only; FACT, Sanger and Energon predict from the
+      computed keys; dense attention keeps every visible key;
+    - every op is tiled for the MAC array and the buffers (sizes from the
+      configuration unless given), with remainder tiles, and assigned to
+      buffer regions and DRAM addresses;
+    - dependency tokens follow from the bytes each instruction reads and
+      writes, and double-buffered tiles let loads overlap compute and
+      prediction of one head overlap attention of the previous one.
+
+    An op that is not part of a recognized structure, a dynamic shape, a
+    weight of the wrong shape or a tile that cannot fit gets an error that
+    names it; nothing is emitted then.
+  }];
+  let dependentDialects = ["::mlir::lapa_isa::LapaIsaDialect"];
+  let options = [
+    Option<"hwPath", "hw", "std::string", /*default=*/"\"\"",
+           "Hardware configuration file (YAML), e.g. examples/hw/lapa-28nm.yaml">,
+    Option<"defaultPredictor", "predictor", "std::string", /*default=*/"\"dense\"",
+           "Predictor of attentions without a lapa.predictor attribute, in the "
+           "text form `scheme name=value ...`">,
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"0",
+           "Rows (tokens or queries) per tile; 0 chooses from the configuration">,
+    Option<"colTile", "col-tile", "int64_t", /*default=*/"0",
+           "Output columns per projection tile; 0 chooses">,
+    Option<"innerTile", "inner-tile", "int64_t", /*default=*/"0",
+           "Inner columns per projection tile and activation quantization group; 0 chooses">,
+    Option<"embedWeights", "embed-weights", "bool", /*default=*/"true",
+           "Store constant weights, quantized, in the stream; weights passed as "
+           "function arguments are always bound at run time">,
+    Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
+           "Bound for a dynamic sequence length; 0 rejects dynamic shapes">
+  ];
+  let statistics = [
+    Statistic<"numInstructions", "num-instructions", "Instructions emitted">,
+    Statistic<"numLayers", "num-layers", "Layers recognized">
+  ];
+}
+
 #endif // LAPA_CONVERSION_PASSES_TD

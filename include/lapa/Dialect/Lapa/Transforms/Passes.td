@@ -59,4 +59,31 @@ def LapaDecomposeAttention : Pass<"lapa-decompose-attention"> {
   ];
 }
 
+def LapaInsertPrediction : Pass<"lapa-insert-prediction", "::mlir::ModuleOp"> {
+  let summary = "Choose the predictor of every attention.";
+  let description = [{
+    Attaches `lapa.predictor` to every `lapa.attention`: the scheme and
+    parameters of `predictor`, or of the entry of `layer-predictors` whose
+    index matches the attention's `lapa.attention_index`. The attribute
+    decides how `lapa-lower-to-isa` schedules the attention: LAPA and SOFA
+    predict K-hat with shift-adds and project K and V only for the needed
+    tokens; the peer schemes predict from the computed keys; `dense` keeps
+    every visible key. With `hw`, a scheme that the configuration cannot run
+    (no speculation unit, no shift array) is an error at the attention.
+  }];
+  let options = [
+    Option<"predictor", "predictor", "std::string", /*default=*/"\"lapa\"",
+           "Predictor in the text form `scheme name=value ...`, e.g. "
+           "`lapa keep_ratio=0.25`">,
+    Option<"layerPredictors", "layer-predictors", "std::string", /*default=*/"\"\"",
+           "Per-layer overrides `index=predictor` separated by ';', e.g. "
+           "`0=dense;3=lapa keep_ratio=0.5`">,
+    Option<"hwPath", "hw", "std::string", /*default=*/"\"\"",
+           "Hardware configuration to check the schemes against (optional)">
+  ];
+  let statistics = [
+    Statistic<"numAnnotated", "num-annotated", "Attentions given a predictor">
+  ];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,63 @@
+//===- LapaIsa.h - The lapa_isa instruction-stream dialect ------*- C++ -*-===//
+//
+// Declarations of the lapa_isa dialect and the conversion of its
+// instruction ops to and from the fixed-width instructions of Isa.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LAPA_DIALECT_LAPAISA_IR_LAPAISA_H
+#define LAPA_DIALECT_LAPAISA_IR_LAPAISA_H
+
+#include "lapa/Target/Stream/Isa.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::lapa_isa {
+
+/// How an operand field is stored in its instruction word(s).
+enum class FieldKind { Ref, OptRef, U32, F32, Dram };
+
+/// One operand field of an instruction op.
+struct FieldInfo {
+  const char *name;
+  unsigned word;
+  FieldKind kind;
+};
+
+/// Checks the fields of an instruction op that need no configuration:
+/// integer ranges, unit names of `wait` and `signal`, and flag names.
+LogicalResult verifyInstructionFields(Operation *op,
+                                      ArrayRef<FieldInfo> fields,
+                                      ArrayRef<llvm::StringLiteral> flags);
+
+} // namespace mlir::lapa_isa
+
+#include "lapa/Dialect/LapaIsa/IR/LapaIsaDialect.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "lapa/Dialect/LapaIsa/IR/LapaIsaAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "lapa/Dialect/LapaIsa/IR/LapaIsaOps.h.inc"
+
+namespace mlir::lapa_isa {
+
+/// True when `op` is one of the instruction ops.
+bool isInstruction(Operation *op);
+
+/// Packs an instruction op into its 64-byte form.
+::lapa::isa::Instruction toInstruction(Operation *op);
+
+/// Builds the instruction op of `inst` at the builder's insertion point.
+/// Fails (with a diagnostic at `loc`) for a word the op cannot represent.
+FailureOr<Operation *> buildInstruction(OpBuilder &builder, Location loc,
+                                        const ::lapa::isa::Instruction &inst);
+
+} // namespace mlir::lapa_isa
+
+#endif // LAPA_DIALECT_LAPAISA_IR_LAPAISA_H

@@ -1,0 +1,105 @@
+//===- ModelDesc.h - A Transformer as the scheduler sees it -----*- C++ -*-===//
+//
+// The layer structure that the ISA lowering extracts from a raised graph:
+// an embedding, a stack of layers (normalization, projections, rotary
+// embedding, attention, feed-forward block, residual additions) and a
+// head. The scheduler turns it into an instruction stream. The weights are
+// float data when the graph carries them as constants, and absent when
+// they are function arguments bound at run time (or never, for a
+// timing-only run).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LAPA_SCHEDULE_MODELDESC_H
+#define LAPA_SCHEDULE_MODELDESC_H
+
+#include "lapa/Predict/PredictorConfig.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lapa::schedule {
+
+/// A projection weight stored as [in x out], the layout Y = X . W reads.
+/// `data` is empty when the weight is bound at run time.
+struct WeightDesc {
+  std::string name;
+  int64_t in = 0;
+  int64_t out = 0;
+  std::vector<float> data;
+  /// Optional bias of `out` elements (empty when absent).
+  std::vector<float> bias;
+  bool hasBias = false;
+
+  bool hasData() const { return !data.empty(); }
+};
+
+/// A vector parameter: a normalization gain or bias.
+struct VectorDesc {
+  std::string name;
+  int64_t size = 0;
+  std::vector<float> data;
+};
+
+enum class NormKind { Rms, Layer };
+
+struct NormDesc {
+  NormKind kind = NormKind::Rms;
+  VectorDesc gain;
+  /// LayerNorm only.
+  std::optional<VectorDesc> bias;
+  float eps = 1e-5f;
+};
+
+enum class FfnKind { SwiGlu, Gelu };
+
+/// One pre-norm decoder or encoder layer:
+///   h = x + Wo . attention(rope(Wq . n1(x)), rope(Wk . n1(x)), Wv . n1(x))
+///   y = h + down(act(gate . n2(h)) * up . n2(h))      (SwiGLU)
+///   y = h + down(gelu(up . n2(h)))                     (GELU)
+struct LayerDesc {
+  NormDesc attentionNorm;
+  WeightDesc query, key, value, output;
+  /// Rotary embedding of Q and K with the model's tables.
+  bool rotary = false;
+  int64_t heads = 0;
+  int64_t kvHeads = 0;
+  int64_t headDim = 0;
+  float scale = 0.0f;
+  bool causal = false;
+  NormDesc ffnNorm;
+  FfnKind ffn = FfnKind::SwiGlu;
+  WeightDesc gate, up, down;
+  predict::PredictorConfig predictor;
+};
+
+/// The rotary tables shared by the layers: cos and sin of the angle of
+/// pair c at position p, [seqLen x headDim/2] each (empty when the tables
+/// are bound at run time).
+struct RopeDesc {
+  int64_t headDim = 0;
+  /// Pairs (c, c + D/2) as in Hugging Face Llama; else (2c, 2c+1).
+  bool halfSplit = false;
+  std::vector<float> cos;
+  std::vector<float> sin;
+};
+
+struct ModelDesc {
+  std::string name;
+  int64_t seqLen = 0;
+  int64_t hidden = 0;
+  int64_t vocab = 0;
+  /// [vocab x hidden] float table read by the embedding lookup.
+  WeightDesc embedding;
+  std::vector<LayerDesc> layers;
+  std::optional<RopeDesc> rope;
+  NormDesc finalNorm;
+  /// [hidden x vocab].
+  WeightDesc lmHead;
+};
+
+} // namespace lapa::schedule
+
+#endif // LAPA_SCHEDULE_MODELDESC_H

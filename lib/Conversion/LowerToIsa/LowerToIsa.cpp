@@ -1,0 +1,105 @@
+//===- LowerToIsa.cpp - Compile a raised Transformer to lapa_isa --------===//
+//
+// Extracts the model (ExtractModel), schedules it for the hardware
+// configuration (lapa::schedule), and replaces the function with the
+// lapa_isa.program that holds the stream.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Conversion/Passes.h"
+
+#include "ExtractModel.h"
+
+#include "lapa/Dialect/LapaIsa/IR/StreamConversion.h"
+#include "lapa/Hardware/HardwareConfig.h"
+#include "lapa/Schedule/Schedule.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::lapa {
+#define GEN_PASS_DEF_LAPALOWERTOISA
+#include "lapa/Conversion/Passes.h.inc"
+} // namespace mlir::lapa
+
+using namespace mlir;
+using namespace mlir::lapa;
+
+namespace {
+
+struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (hwPath.empty()) {
+      module.emitError() << "lapa-lower-to-isa needs a hardware configuration: "
+                            "give hw=PATH, e.g. hw=examples/hw/lapa-28nm.yaml";
+      return signalPassFailure();
+    }
+    llvm::Expected<::lapa::hardware::HardwareConfig> config =
+        ::lapa::hardware::loadHardwareConfig(hwPath);
+    if (!config) {
+      module.emitError() << "cannot use hardware configuration '" << hwPath
+                         << "': " << llvm::toString(config.takeError());
+      return signalPassFailure();
+    }
+    llvm::Expected<::lapa::predict::PredictorConfig> predictor =
+        ::lapa::predict::parsePredictorConfig(defaultPredictor);
+    if (!predictor) {
+      module.emitError() << "invalid option predictor='" << defaultPredictor
+                         << "': " << llvm::toString(predictor.takeError());
+      return signalPassFailure();
+    }
+    if (seqLen != 0) {
+      // NOTE: dynamic sequence lengths are not specialized yet; the bound
+      // is accepted so that pipelines can pass it, and static graphs
+      // ignore it.
+    }
+
+    SmallVector<func::FuncOp> functions;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isExternal())
+        functions.push_back(func);
+    if (functions.size() != 1) {
+      module.emitError() << "lapa-lower-to-isa compiles one function per "
+                            "module, and this module defines "
+                         << functions.size();
+      return signalPassFailure();
+    }
+    func::FuncOp func = functions.front();
+
+    FailureOr<::lapa::schedule::ModelDesc> model = extractModel(func, *predictor);
+    if (failed(model))
+      return signalPassFailure();
+
+    ::lapa::schedule::ScheduleOptions options;
+    options.rowTile = rowTile;
+    options.colTile = colTile;
+    options.innerTile = innerTile;
+    options.embedWeights = embedWeights;
+    ::lapa::schedule::ScheduleSummary summary;
+    llvm::Expected<::lapa::isa::StreamFile> stream =
+        ::lapa::schedule::scheduleModel(*model, *config, options, &summary);
+    if (!stream) {
+      func.emitError() << "cannot schedule '" << func.getSymName() << "' for '"
+                       << config->name << "': "
+                       << llvm::toString(stream.takeError());
+      return signalPassFailure();
+    }
+
+    OpBuilder builder(func);
+    FailureOr<lapa_isa::ProgramOp> program = lapa_isa::buildProgram(
+        builder, func.getLoc(), func.getSymName(), *stream, *config);
+    if (failed(program))
+      return signalPassFailure();
+    (*program)->setAttr("lapa_isa.tiles",
+                        builder.getDenseI64ArrayAttr({summary.rowTile,
+                                                      summary.colTile,
+                                                      summary.innerTile}));
+    numInstructions += stream->instructions.size();
+    numLayers += model->layers.size();
+    func.erase();
+  }
+};
+
+} // namespace

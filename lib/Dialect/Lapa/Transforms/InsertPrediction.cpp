@@ -1,0 +1,105 @@
+//===- InsertPrediction.cpp - Choose the predictor of every attention ---===//
+//
+// Attaches `lapa.predictor` to each lapa.attention from the pass options,
+// so that the ISA lowering schedules each attention with its scheme.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Dialect/Lapa/Transforms/Passes.h"
+
+#include "lapa/Hardware/HardwareConfig.h"
+#include "lapa/Predict/PredictorConfig.h"
+#include "lapa/Schedule/Schedule.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir::lapa {
+#define GEN_PASS_DEF_LAPAINSERTPREDICTION
+#include "lapa/Dialect/Lapa/Transforms/Passes.h.inc"
+} // namespace mlir::lapa
+
+using namespace mlir;
+using namespace mlir::lapa;
+
+namespace {
+
+struct InsertPrediction
+    : public ::mlir::lapa::impl::LapaInsertPredictionBase<InsertPrediction> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fail = [&](const Twine &message) {
+      module.emitError() << message;
+      signalPassFailure();
+    };
+
+    llvm::Expected<::lapa::predict::PredictorConfig> fallback =
+        ::lapa::predict::parsePredictorConfig(predictor);
+    if (!fallback)
+      return fail("invalid option predictor='" + predictor +
+                  "': " + llvm::toString(fallback.takeError()));
+
+    llvm::DenseMap<int64_t, ::lapa::predict::PredictorConfig> perLayer;
+    llvm::SmallVector<StringRef> entries;
+    StringRef(layerPredictors).split(entries, ';', -1, /*KeepEmpty=*/false);
+    for (StringRef entry : entries) {
+      auto [indexText, text] = entry.split('=');
+      int64_t index;
+      if (text.empty() || indexText.trim().getAsInteger(10, index) || index < 0)
+        return fail("invalid entry '" + entry +
+                    "' in option layer-predictors; expected "
+                    "`index=scheme name=value ...`, e.g. `0=dense`");
+      llvm::Expected<::lapa::predict::PredictorConfig> config =
+          ::lapa::predict::parsePredictorConfig(text.trim());
+      if (!config)
+        return fail("invalid predictor for layer " + Twine(index) +
+                    " in option layer-predictors: " +
+                    llvm::toString(config.takeError()));
+      if (!perLayer.try_emplace(index, *config).second)
+        return fail("layer " + Twine(index) +
+                    " appears twice in option layer-predictors");
+    }
+
+    std::optional<::lapa::hardware::HardwareConfig> hardware;
+    if (!hwPath.empty()) {
+      auto loaded = ::lapa::hardware::loadHardwareConfig(hwPath);
+      if (!loaded)
+        return fail("cannot use hardware configuration '" + hwPath +
+                    "': " + llvm::toString(loaded.takeError()));
+      hardware = std::move(*loaded);
+    }
+
+    llvm::DenseSet<int64_t> used;
+    WalkResult result = module.walk([&](AttentionOp attention) {
+      int64_t index = -1;
+      if (auto attr = attention->getAttrOfType<IntegerAttr>(
+              "lapa.attention_index"))
+        index = attr.getInt();
+      ::lapa::predict::PredictorConfig config = *fallback;
+      if (auto it = perLayer.find(index); it != perLayer.end()) {
+        config = it->second;
+        used.insert(index);
+      }
+      if (llvm::Error error = ::lapa::schedule::checkPredictorSupport(
+              config, hardware ? &*hardware : nullptr)) {
+        attention.emitError() << llvm::toString(std::move(error));
+        return WalkResult::interrupt();
+      }
+      attention->setAttr("lapa.predictor",
+                         PredictorAttr::fromConfig(&getContext(), config));
+      ++numAnnotated;
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    for (auto &[index, config] : perLayer)
+      if (!used.contains(index))
+        return fail("option layer-predictors names layer " + Twine(index) +
+                    ", but no attention has lapa.attention_index = " +
+                    Twine(index));
+  }
+};
+
+} // namespace

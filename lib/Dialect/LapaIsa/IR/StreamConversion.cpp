@@ -1,0 +1,160 @@
+//===- StreamConversion.cpp - lapa_isa programs to and from streams -----===//
+
+#include "lapa/Dialect/LapaIsa/IR/StreamConversion.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::lapa_isa;
+namespace isa = ::lapa::isa;
+
+namespace {
+
+/// The MLIR element type that stores an ISA element type (unsigned types
+/// are stored as signless integers of their width).
+Type storageType(MLIRContext *context, isa::ElementType type) {
+  switch (type) {
+  case isa::ElementType::I8:
+  case isa::ElementType::U8:
+    return IntegerType::get(context, 8);
+  case isa::ElementType::I16:
+  case isa::ElementType::U16:
+    return IntegerType::get(context, 16);
+  case isa::ElementType::I32:
+    return IntegerType::get(context, 32);
+  case isa::ElementType::F32:
+    return Float32Type::get(context);
+  }
+  return {};
+}
+
+} // namespace
+
+FailureOr<ProgramOp>
+mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
+                             const isa::StreamFile &stream,
+                             const ::lapa::hardware::HardwareConfig &config) {
+  if (stream.configFingerprint != config.fingerprint())
+    return emitError(loc) << "the stream was built for configuration '"
+                          << stream.configName << "' (fingerprint "
+                          << llvm::formatv("{0:x16}", stream.configFingerprint).str()
+                          << "), not for '" << config.name << "' (fingerprint "
+                          << llvm::formatv("{0:x16}", config.fingerprint()).str()
+                          << "); give the configuration it was compiled for";
+  MLIRContext *context = builder.getContext();
+  auto program = ProgramOp::create(
+      builder, loc, builder.getStringAttr(name),
+      builder.getStringAttr(config.name), builder.getStringAttr(config.toYaml()),
+      builder.getI64IntegerAttr(static_cast<int64_t>(config.fingerprint())));
+  Block &body = program.getBody().emplaceBlock();
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(&body);
+
+  for (const isa::TensorInfo &tensor : stream.tensors) {
+    SmallVector<int64_t> shape(tensor.shape.begin(), tensor.shape.end());
+    auto op = TensorOp::create(
+        builder, loc, builder.getStringAttr(tensor.name),
+        builder.getStringAttr(isa::tensorRoleName(tensor.role)),
+        builder.getStringAttr(isa::elementTypeName(tensor.type)),
+        builder.getDenseI64ArrayAttr(shape),
+        builder.getI64IntegerAttr(static_cast<int64_t>(tensor.dramAddress)),
+        tensor.scaleTensor.empty()
+            ? FlatSymbolRefAttr()
+            : FlatSymbolRefAttr::get(context, tensor.scaleTensor),
+        ElementsAttr());
+    if (tensor.constantOffset != UINT64_MAX) {
+      uint64_t bytes = tensor.byteSize();
+      if (tensor.constantOffset + bytes > stream.constants.size())
+        return emitError(loc) << "the constants of tensor " << tensor.name
+                              << " lie outside the constants segment";
+      auto type = RankedTensorType::get(shape, storageType(context, tensor.type));
+      ArrayRef<char> raw(
+          reinterpret_cast<const char *>(stream.constants.data()) +
+              tensor.constantOffset,
+          bytes);
+      op.setValueAttr(DenseElementsAttr::getFromRawBuffer(type, raw));
+    }
+  }
+  for (const std::string &record : stream.predictors)
+    PredictorOp::create(builder, loc, builder.getStringAttr(record));
+
+  size_t nextStage = 0;
+  for (size_t i = 0; i < stream.instructions.size(); ++i) {
+    while (nextStage < stream.stages.size() &&
+           stream.stages[nextStage].first == i) {
+      const isa::StageRange &stage = stream.stages[nextStage++];
+      StageOp::create(builder, loc, builder.getStringAttr(stage.stage),
+                      builder.getI64IntegerAttr(stage.layer));
+    }
+    if (failed(buildInstruction(builder, loc, stream.instructions[i])))
+      return failure();
+  }
+  return program;
+}
+
+FailureOr<isa::StreamFile> mlir::lapa_isa::exportProgram(ProgramOp program) {
+  isa::StreamFile stream;
+  stream.configFingerprint = static_cast<uint64_t>(program.getFingerprint());
+  stream.configName = program.getConfigName().str();
+  bool stageOpen = false;
+  for (Operation &op : program.getBody().front()) {
+    if (auto tensor = dyn_cast<TensorOp>(op)) {
+      isa::TensorInfo info;
+      info.name = tensor.getSymName().str();
+      info.role = *isa::parseTensorRole(tensor.getRole());
+      info.type = *isa::parseElementType(tensor.getDtype());
+      for (int64_t dim : tensor.getShape())
+        info.shape.push_back(static_cast<uint64_t>(dim));
+      info.dramAddress = static_cast<uint64_t>(tensor.getAddress());
+      if (auto scales = tensor.getScalesAttr())
+        info.scaleTensor = scales.getValue().str();
+      if (auto value = tensor.getValueAttr()) {
+        auto dense = dyn_cast<DenseElementsAttr>(value);
+        if (!dense)
+          return tensor.emitOpError()
+                 << "has an initial value that is not a dense constant";
+        size_t offset = (stream.constants.size() + 7) / 8 * 8;
+        stream.constants.resize(offset);
+        uint64_t bytes = info.byteSize();
+        if (dense.isSplat()) {
+          ArrayRef<char> raw = dense.getRawData();
+          for (uint64_t i = 0; i < info.elementCount(); ++i)
+            stream.constants.insert(stream.constants.end(), raw.begin(),
+                                    raw.end());
+        } else {
+          ArrayRef<char> raw = dense.getRawData();
+          if (raw.size() != bytes)
+            return tensor.emitOpError()
+                   << "has " << raw.size() << " bytes of initial value for "
+                   << bytes << " bytes of tensor";
+          stream.constants.insert(stream.constants.end(), raw.begin(),
+                                  raw.end());
+        }
+        info.constantOffset = offset;
+      }
+      stream.tensors.push_back(std::move(info));
+    } else if (auto predictor = dyn_cast<PredictorOp>(op)) {
+      stream.predictors.push_back(predictor.getConfig().str());
+    } else if (auto stage = dyn_cast<StageOp>(op)) {
+      uint32_t now = static_cast<uint32_t>(stream.instructions.size());
+      if (stageOpen) {
+        stream.stages.back().end = now;
+        if (stream.stages.back().first == now)
+          stream.stages.pop_back();
+      }
+      stream.stages.push_back({stage.getStage().str(),
+                               static_cast<int32_t>(stage.getLayer()), now,
+                               now});
+      stageOpen = true;
+    } else if (isInstruction(&op)) {
+      stream.instructions.push_back(toInstruction(&op));
+    }
+  }
+  if (stageOpen) {
+    stream.stages.back().end = static_cast<uint32_t>(stream.instructions.size());
+    if (stream.stages.back().first == stream.stages.back().end)
+      stream.stages.pop_back();
+  }
+  return stream;
+}

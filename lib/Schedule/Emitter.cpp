@@ -1,0 +1,195 @@
+//===- Emitter.cpp - Instructions, memory and dependency tokens ---------===//
+
+#include "Emitter.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+using namespace lapa;
+using namespace lapa::schedule;
+
+llvm::StringRef lapa::schedule::roleName(Role role) {
+  switch (role) {
+  case Role::Token:
+    return "token";
+  case Role::Weight:
+    return "weight";
+  case Role::Kv:
+    return "kv";
+  case Role::Temp:
+    return "temp";
+  case Role::Speculation:
+    return "speculation";
+  }
+  return "";
+}
+
+llvm::Expected<Slot> Arena::allocate(uint64_t bytes, llvm::StringRef what) {
+  uint64_t aligned = llvm::alignTo(std::max<uint64_t>(bytes, 1), kGranule);
+  if (used + aligned > size)
+    return llvm::createStringError(
+        llvm::formatv("{0} needs {1} bytes of {2} (the {3} region), but only "
+                      "{4} of its {5} bytes are free; choose smaller tiles "
+                      "(--row-tile, --col-tile, --inner-tile) or a "
+                      "configuration with a larger {2}",
+                      what, bytes, bufferName, roleName(role), size - used,
+                      size)
+            .str());
+  Slot slot{buffer, base + used, bytes};
+  used += static_cast<uint32_t>(aligned);
+  return slot;
+}
+
+Access lapa::schedule::access2d(const Slot &slot, uint64_t byteOffset,
+                                uint64_t rows, uint64_t rowBytes,
+                                uint64_t strideBytes) {
+  uint64_t span = rows == 0 ? 0 : (rows - 1) * strideBytes + rowBytes;
+  return {slot.buffer, slot.offset + byteOffset, span};
+}
+
+Access lapa::schedule::access1d(const Slot &slot, uint64_t byteOffset,
+                                uint64_t bytes) {
+  return {slot.buffer, slot.offset + byteOffset, bytes};
+}
+
+Emitter::Emitter(isa::StreamFile &stream,
+                 const hardware::HardwareConfig &config)
+    : file(stream) {
+  for (const hardware::BufferConfig &buffer : config.buffers) {
+    size_t granules = (buffer.bytes + kGranule - 1) / kGranule;
+    lastWriter.emplace_back(granules, -1);
+    std::array<int32_t, isa::kNumUnits> none;
+    none.fill(-1);
+    lastReader.emplace_back(granules, none);
+  }
+  for (auto &row : consumed)
+    row.fill(-1);
+}
+
+uint32_t Emitter::emit(isa::Instruction inst, llvm::ArrayRef<Access> reads,
+                       llvm::ArrayRef<Access> writes) {
+  uint32_t index = static_cast<uint32_t>(file.instructions.size());
+  unsigned unit = static_cast<unsigned>(isa::opcodeUnit(inst.opcode()));
+
+  // The latest instruction of each other unit that this one must follow.
+  std::array<int64_t, isa::kNumUnits> after;
+  after.fill(-1);
+  auto needWriter = [&](int32_t writer) {
+    if (writer < 0)
+      return;
+    unsigned writerUnit = static_cast<unsigned>(
+        isa::opcodeUnit(file.instructions[writer].opcode()));
+    if (writerUnit != unit)
+      after[writerUnit] = std::max<int64_t>(after[writerUnit], writer);
+  };
+  auto granuleRange = [](const Access &a) {
+    uint64_t first = a.offset / kGranule;
+    uint64_t last = a.bytes ? (a.offset + a.bytes - 1) / kGranule : first;
+    return std::make_pair(first, last);
+  };
+  for (const Access &read : reads) {
+    auto [first, last] = granuleRange(read);
+    auto &writers = lastWriter[read.buffer];
+    for (uint64_t g = first; g <= last && g < writers.size(); ++g)
+      needWriter(writers[g]);
+  }
+  for (const Access &write : writes) {
+    auto [first, last] = granuleRange(write);
+    auto &writers = lastWriter[write.buffer];
+    auto &readers = lastReader[write.buffer];
+    for (uint64_t g = first; g <= last && g < writers.size(); ++g) {
+      needWriter(writers[g]);
+      for (unsigned other = 0; other < isa::kNumUnits; ++other)
+        if (other != unit && readers[g][other] >= 0)
+          after[other] = std::max<int64_t>(after[other], readers[g][other]);
+    }
+  }
+
+  uint8_t wait = inst.waitMask();
+  for (unsigned other = 0; other < isa::kNumUnits; ++other) {
+    if (after[other] < 0 || after[other] <= consumed[other][unit])
+      continue;
+    isa::Instruction &producer = file.instructions[after[other]];
+    producer.setHeader(producer.opcode(), producer.waitMask(),
+                       producer.signalMask() | uint8_t(1u << unit),
+                       producer.flags());
+    wait |= uint8_t(1u << other);
+    consumed[other][unit] = after[other];
+  }
+  inst.setHeader(inst.opcode(), wait, inst.signalMask(), inst.flags());
+  file.instructions.push_back(inst);
+
+  for (const Access &read : reads) {
+    auto [first, last] = granuleRange(read);
+    auto &readers = lastReader[read.buffer];
+    for (uint64_t g = first; g <= last && g < readers.size(); ++g)
+      readers[g][unit] = static_cast<int32_t>(index);
+  }
+  for (const Access &write : writes) {
+    auto [first, last] = granuleRange(write);
+    auto &writers = lastWriter[write.buffer];
+    auto &readers = lastReader[write.buffer];
+    for (uint64_t g = first; g <= last && g < writers.size(); ++g) {
+      writers[g] = static_cast<int32_t>(index);
+      readers[g].fill(-1);
+    }
+  }
+  return index;
+}
+
+void Emitter::beginStage(llvm::StringRef stage, int32_t layer) {
+  uint32_t now = static_cast<uint32_t>(file.instructions.size());
+  if (stageOpen) {
+    isa::StageRange &open = file.stages.back();
+    if (open.stage == stage && open.layer == layer)
+      return;
+    open.end = now;
+    if (open.end == open.first)
+      file.stages.pop_back();
+  }
+  file.stages.push_back({stage.str(), layer, now, now});
+  stageOpen = true;
+}
+
+void Emitter::finish() {
+  if (!stageOpen)
+    return;
+  file.stages.back().end = static_cast<uint32_t>(file.instructions.size());
+  if (file.stages.back().end == file.stages.back().first)
+    file.stages.pop_back();
+  stageOpen = false;
+}
+
+const isa::TensorInfo &Emitter::addTensor(llvm::StringRef name,
+                                          isa::TensorRole role,
+                                          isa::ElementType type,
+                                          std::vector<uint64_t> shape,
+                                          llvm::ArrayRef<uint8_t> constant,
+                                          llvm::StringRef scaleTensor) {
+  isa::TensorInfo info;
+  info.name = name.str();
+  info.role = role;
+  info.type = type;
+  info.shape = std::move(shape);
+  info.scaleTensor = scaleTensor.str();
+  info.dramAddress = nextDram;
+  nextDram = llvm::alignTo(nextDram + info.byteSize(), 64);
+  if (!constant.empty()) {
+    size_t offset = llvm::alignTo(file.constants.size(), 8);
+    file.constants.resize(offset);
+    file.constants.insert(file.constants.end(), constant.begin(),
+                          constant.end());
+    info.constantOffset = offset;
+  }
+  file.tensors.push_back(std::move(info));
+  return file.tensors.back();
+}
+
+uint64_t Emitter::addressOf(llvm::StringRef name) const {
+  for (const isa::TensorInfo &tensor : file.tensors)
+    if (tensor.name == name)
+      return tensor.dramAddress;
+  return UINT64_MAX;
+}

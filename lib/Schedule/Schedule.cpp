@@ -1,0 +1,1402 @@
+//===- Schedule.cpp - Tile, allocate and order a model's instructions ---===//
+//
+// The passes over a layer, each a loop over row tiles:
+//
+//   norm+quant   rows of x (f32, DRAM) -> RMSNorm/LayerNorm in the token
+//                buffer -> per-row, per-group INT8 (xq) and scales (xs)
+//   projection   Y = dequant(xq . W) over inner groups, then an epilogue
+//                (bias, rotary, SiLU/GELU, multiply or residual add with a
+//                DRAM tile) and a store of Y
+//   attention    per KV head: prediction (K-hat, MRSA rounds, filter,
+//                top-k), K and V of the needed tokens, then per query head
+//                and tile SDDMM, softmax, SpMM and a store of the output
+//
+// Buffers are split into role regions (see assignRoles). Every pass
+// allocates its tiles from the role arenas and releases them at its end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lapa/Schedule/Schedule.h"
+
+#include "Emitter.h"
+
+#include "lapa/Predict/LogCode.h"
+#include "lapa/Predict/Predictor.h"
+#include "lapa/Predict/Quantize.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+using namespace lapa;
+using namespace lapa::schedule;
+using isa::ElementType;
+using isa::Instruction;
+using isa::Opcode;
+using isa::TensorRole;
+using predict::Scheme;
+
+namespace {
+
+uint32_t f32Bits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+uint32_t u32(int64_t value) { return static_cast<uint32_t>(value); }
+
+Instruction makeInst(Opcode op, uint8_t flags,
+                     std::initializer_list<std::pair<unsigned, uint32_t>> words) {
+  Instruction inst;
+  inst.setHeader(op, 0, 0, flags);
+  for (auto [word, value] : words)
+    inst.words[word] = value;
+  return inst;
+}
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(message.str());
+}
+
+/// Bytes of an integer container for a quantization width.
+unsigned containerBytes(unsigned bits) { return bits <= 8 ? 1 : 4; }
+
+/// Propagates the error of an Expected<Slot> from the enclosing function.
+#define ALLOC(var, arena, bytes, what)                                         \
+  auto var##OrErr = (arena).allocate((bytes), (what));                         \
+  if (!var##OrErr)                                                             \
+    return var##OrErr.takeError();                                             \
+  Slot var = *var##OrErr;
+
+/// The epilogue of a projection tile, applied to the f32 tile in order.
+struct Epilogue {
+  bool rope = false;
+  int64_t headDim = 0;
+  bool silu = false;
+  bool gelu = false;
+  /// Multiply by, or add, the tile of this f32 DRAM tensor (same layout
+  /// as the output); UINT64_MAX for none.
+  uint64_t multiplyBy = UINT64_MAX;
+  uint64_t addFrom = UINT64_MAX;
+};
+
+struct Projection {
+  std::string what;
+  /// Quantized input [rows x inner] and its scales [groups x rows].
+  uint64_t xq = 0, xs = 0;
+  int64_t inner = 0;
+  /// Weight tensor [inner x weightCols] (i8) and its scales (f32 per
+  /// column); the projection reads columns [colBase, colBase + cols).
+  uint64_t w = 0, ws = 0, bias = UINT64_MAX;
+  int64_t weightCols = 0;
+  int64_t colBase = 0;
+  int64_t cols = 0;
+  /// Output f32 [rows x outCols] at column outColBase.
+  uint64_t out = 0;
+  int64_t outCols = 0;
+  Epilogue epilogue;
+  /// Column alignment of the output tile (the head dimension for rotary).
+  int64_t align = 1;
+};
+
+class Scheduler {
+public:
+  Scheduler(const ModelDesc &model, const hardware::HardwareConfig &config,
+            const ScheduleOptions &options)
+      : model(model), config(config), options(options), emitter(file, config) {}
+
+  llvm::Expected<isa::StreamFile> run(ScheduleSummary *summary);
+
+private:
+  llvm::Error assignRoles();
+  llvm::Error chooseTiles();
+  llvm::Error addWeights();
+  llvm::Error scheduleEmbedding();
+  llvm::Error scheduleNormQuant(const NormDesc *norm, llvm::StringRef normName,
+                                uint64_t src, int64_t cols, llvm::StringRef what);
+  llvm::Error scheduleProjection(const Projection &p);
+  llvm::Error scheduleAttention(unsigned layer);
+
+  // Instruction helpers. Each emits one instruction with its accesses.
+  void load(uint64_t dram, const Slot &slot, uint64_t offset, int64_t rows,
+            int64_t rowBytes, int64_t dramStride, int64_t bufStride);
+  void store(uint64_t dram, const Slot &slot, uint64_t offset, int64_t rows,
+             int64_t rowBytes, int64_t dramStride, int64_t bufStride);
+  void dequant(const Slot &x, const Slot &y, int64_t m, int64_t n,
+               const Slot *rowScales, uint64_t rowOffset, const Slot *colScales,
+               uint64_t colOffset, int64_t ld, bool accumulate);
+  void quant(const Slot &x, uint64_t xOffset, int64_t ldx, const Slot &y,
+             int64_t ldy, const Slot &scales, uint64_t scaleOffset, int64_t m,
+             int64_t n, unsigned bits, bool perTensor);
+  void binary(Opcode op, const Slot &a, const Slot &b, const Slot &y, int64_t m,
+              int64_t n, int64_t lda, int64_t ldb, int64_t ldy,
+              bool rowBroadcast);
+
+  Arena &arena(Role role) { return arenas[static_cast<unsigned>(role)]; }
+  /// Allocates from the first of `roles` with room; the error names the
+  /// last one tried.
+  llvm::Expected<Slot> allocateAny(std::initializer_list<Role> roles,
+                                   uint64_t bytes, llvm::StringRef what);
+  /// Emits a Rope of `rows` rows of `cols` columns of the f32 tile `y`
+  /// (row stride `ld`), whose first row is at sequence position `position`.
+  llvm::Error rope(const Slot &y, int64_t rows, int64_t cols, int64_t ld,
+                   int64_t position, llvm::StringRef what);
+  uint32_t recordFor(const predict::PredictorConfig &predictor);
+  uint64_t tensor(llvm::StringRef name) const {
+    return emitter.addressOf(name);
+  }
+  std::string layerName(unsigned layer, llvm::StringRef what) const {
+    return llvm::formatv("layer{0}.{1}", layer, what).str();
+  }
+  int64_t groupsOf(int64_t inner) const {
+    return (inner + innerTile - 1) / innerTile;
+  }
+
+  const ModelDesc &model;
+  const hardware::HardwareConfig &config;
+  const ScheduleOptions &options;
+  isa::StreamFile file;
+  Emitter emitter;
+  std::array<Arena, kNumRoles> arenas;
+  int64_t rowTile = 0, colTile = 0, innerTile = 0;
+  unsigned tokenPingPong = 0, weightPingPong = 0;
+  llvm::StringMap<uint32_t> records;
+};
+
+//===----------------------------------------------------------------------===//
+// Roles and tiles
+//===----------------------------------------------------------------------===//
+
+llvm::Error Scheduler::assignRoles() {
+  // Each role takes the first buffer of its list that the configuration
+  // declares; roles without one of their own share the last fallback.
+  struct Candidates {
+    Role role;
+    std::vector<llvm::StringRef> names;
+  };
+  const Candidates table[] = {
+      {Role::Token, {"token_buffer", "query_buffer"}},
+      {Role::Weight, {"weight_buffer", "key_buffer"}},
+      {Role::Kv, {"kv_buffer", "value_buffer", "token_buffer"}},
+      {Role::Temp, {"temp_buffer"}},
+      {Role::Speculation, {"speculation_buffer", "temp_buffer"}},
+  };
+  std::map<std::string, std::vector<Role>> users;
+  std::array<std::string, kNumRoles> chosen;
+  for (const Candidates &candidates : table) {
+    for (llvm::StringRef name : candidates.names) {
+      if (config.findBuffer(name)) {
+        chosen[static_cast<unsigned>(candidates.role)] = name.str();
+        users[name.str()].push_back(candidates.role);
+        break;
+      }
+    }
+    if (chosen[static_cast<unsigned>(candidates.role)].empty()) {
+      std::string names;
+      for (llvm::StringRef name : candidates.names)
+        names += (names.empty() ? "" : " or ") + name.str();
+      return makeError(llvm::formatv(
+          "configuration '{0}' has no buffer for the {1} role; declare a "
+          "buffer named {2}",
+          config.name, roleName(candidates.role), names));
+    }
+  }
+  // Roles sharing a buffer split it evenly.
+  for (auto &[name, roles] : users) {
+    unsigned index = 0;
+    for (; index < config.buffers.size(); ++index)
+      if (config.buffers[index].name == name)
+        break;
+    uint32_t bytes = static_cast<uint32_t>(config.buffers[index].bytes);
+    uint32_t share = (bytes / roles.size()) / kGranule * kGranule;
+    for (size_t i = 0; i < roles.size(); ++i)
+      arenas[static_cast<unsigned>(roles[i])] =
+          Arena(roles[i], static_cast<uint8_t>(index), name,
+                static_cast<uint32_t>(i * share), share);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::chooseTiles() {
+  int64_t macRows = config.executionUnit.macArray.rows;
+  int64_t macCols = config.executionUnit.macArray.cols;
+  innerTile = options.innerTile ? options.innerTile : 256;
+  colTile = options.colTile ? options.colTile : std::max<int64_t>(64, macCols);
+  rowTile = options.rowTile ? options.rowTile : std::max<int64_t>(32, macRows);
+  if (innerTile <= 0 || colTile <= 0 || rowTile <= 0)
+    return makeError("tile sizes must be positive");
+  // Shrink the default tiles until the projection's working set fits:
+  // two X tiles in the token region, two W tiles in the weight region and
+  // five f32 tiles (two GEMM outputs, two results, one epilogue operand)
+  // plus scales in the temp region.
+  auto fits = [&](int64_t tm, int64_t tn, int64_t g) {
+    uint64_t temp = 5 * llvm::alignTo(tm * tn * 4, kGranule) +
+                    4 * llvm::alignTo(std::max(tm, tn) * 4 * 16, kGranule);
+    return 2 * llvm::alignTo(tm * g, kGranule) <= arena(Role::Token).capacity() &&
+           2 * llvm::alignTo(g * tn, kGranule) <= arena(Role::Weight).capacity() &&
+           temp <= arena(Role::Temp).capacity();
+  };
+  while (!fits(rowTile, colTile, innerTile)) {
+    if (!options.rowTile && rowTile > 8)
+      rowTile /= 2;
+    else if (!options.innerTile && innerTile > 64)
+      innerTile /= 2;
+    else if (!options.colTile && colTile > 16)
+      colTile /= 2;
+    else if (!options.rowTile && rowTile > 1)
+      rowTile /= 2;
+    else
+      return makeError(llvm::formatv(
+          "projection tiles of {0} rows x {1} columns x {2} inner do not "
+          "fit '{3}': they need 2 x {4} bytes of {5}, 2 x {6} bytes of {7} "
+          "and about {8} bytes of {9}; choose smaller tiles",
+          rowTile, colTile, innerTile, config.name, rowTile * innerTile,
+          arena(Role::Token).buffer_name(), innerTile * colTile,
+          arena(Role::Weight).buffer_name(), 5 * rowTile * colTile * 4,
+          arena(Role::Temp).buffer_name()));
+  }
+  return llvm::Error::success();
+}
+
+uint32_t Scheduler::recordFor(const predict::PredictorConfig &predictor) {
+  std::string text = predict::printPredictorConfig(predictor);
+  auto [it, inserted] =
+      records.try_emplace(text, static_cast<uint32_t>(file.predictors.size()));
+  if (inserted)
+    file.predictors.push_back(text);
+  return it->second;
+}
+
+//===----------------------------------------------------------------------===//
+// Weights and the memory map
+//===----------------------------------------------------------------------===//
+
+/// Quantizes a [in x out] weight per output column to INT8.
+void quantizeWeight(const WeightDesc &weight, std::vector<uint8_t> &values,
+                    std::vector<uint8_t> &scales, std::vector<int32_t> *ints) {
+  std::vector<float> transposed(size_t(weight.in) * weight.out);
+  for (int64_t i = 0; i < weight.in; ++i)
+    for (int64_t o = 0; o < weight.out; ++o)
+      transposed[size_t(o) * weight.in + i] = weight.data[size_t(i) * weight.out + o];
+  predict::QuantizedTensor q = predict::quantizePerRow(
+      transposed, unsigned(weight.out), unsigned(weight.in), 8);
+  values.resize(size_t(weight.in) * weight.out);
+  if (ints)
+    ints->resize(values.size());
+  for (int64_t i = 0; i < weight.in; ++i)
+    for (int64_t o = 0; o < weight.out; ++o) {
+      int32_t v = q.values[size_t(o) * weight.in + i];
+      values[size_t(i) * weight.out + o] = static_cast<uint8_t>(int8_t(v));
+      if (ints)
+        (*ints)[size_t(i) * weight.out + o] = v;
+    }
+  scales.resize(size_t(weight.out) * 4);
+  for (int64_t o = 0; o < weight.out; ++o) {
+    float step = static_cast<float>(q.steps[o]);
+    std::memcpy(&scales[size_t(o) * 4], &step, 4);
+  }
+}
+
+std::vector<uint8_t> floatBytes(llvm::ArrayRef<float> values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+llvm::Error Scheduler::addWeights() {
+  int64_t S = model.seqLen;
+  int64_t H = model.hidden;
+  bool embed = options.embedWeights;
+
+  auto addWeight = [&](llvm::StringRef name, const WeightDesc &weight,
+                       bool logCodes) -> llvm::Error {
+    if (weight.in <= 0 || weight.out <= 0)
+      return makeError(llvm::formatv("weight {0} has shape {1} x {2}; both "
+                                     "dimensions must be positive",
+                                     name, weight.in, weight.out));
+    bool data = embed && weight.hasData();
+    if (data && weight.data.size() != size_t(weight.in) * weight.out)
+      return makeError(llvm::formatv(
+          "weight {0} has {1} values for shape {2} x {3}", name,
+          weight.data.size(), weight.in, weight.out));
+    std::vector<uint8_t> values, scales;
+    std::vector<int32_t> ints;
+    if (data)
+      quantizeWeight(weight, values, scales, logCodes ? &ints : nullptr);
+    std::string scaleName = (name + ".scales").str();
+    emitter.addTensor(scaleName, TensorRole::Weight, ElementType::F32,
+                      {uint64_t(weight.out)}, scales);
+    emitter.addTensor(name, TensorRole::Weight, ElementType::I8,
+                      {uint64_t(weight.in), uint64_t(weight.out)}, values,
+                      scaleName);
+    if (logCodes) {
+      std::vector<uint8_t> codes;
+      if (data) {
+        codes.resize(ints.size());
+        for (size_t i = 0; i < ints.size(); ++i)
+          codes[i] = static_cast<uint8_t>(
+              predict::packLogCode(predict::makeLogCode(ints[i]), 8));
+      }
+      emitter.addTensor((name + ".codes").str(), TensorRole::Weight,
+                        ElementType::U8,
+                        {uint64_t(weight.in), uint64_t(weight.out)}, codes,
+                        scaleName);
+    }
+    if (weight.hasBias)
+      emitter.addTensor((name + ".bias").str(), TensorRole::Weight,
+                        ElementType::F32, {uint64_t(weight.out)},
+                        data ? floatBytes(weight.bias) : std::vector<uint8_t>());
+    return llvm::Error::success();
+  };
+  auto addVector = [&](llvm::StringRef name, const VectorDesc &vec) {
+    emitter.addTensor(name, TensorRole::Weight, ElementType::F32,
+                      {uint64_t(vec.size)},
+                      embed && !vec.data.empty() ? floatBytes(vec.data)
+                                                 : std::vector<uint8_t>());
+  };
+  auto addNorm = [&](llvm::StringRef name, const NormDesc &norm) {
+    addVector((name + ".gain").str(), norm.gain);
+    if (norm.bias)
+      addVector((name + ".bias").str(), *norm.bias);
+  };
+
+  emitter.addTensor("tokens", TensorRole::Input, ElementType::I32,
+                    {uint64_t(S)});
+  {
+    const WeightDesc &table = model.embedding;
+    emitter.addTensor("embedding", TensorRole::Weight, ElementType::F32,
+                      {uint64_t(table.in), uint64_t(table.out)},
+                      embed && table.hasData() ? floatBytes(table.data)
+                                               : std::vector<uint8_t>());
+  }
+  if (model.rope) {
+    const RopeDesc &tables = *model.rope;
+    for (bool isCos : {true, false}) {
+      const std::vector<float> &values = isCos ? tables.cos : tables.sin;
+      emitter.addTensor(isCos ? "rope.cos" : "rope.sin", TensorRole::Weight,
+                        ElementType::F32,
+                        {uint64_t(S), uint64_t(tables.headDim / 2)},
+                        embed && !values.empty() ? floatBytes(values)
+                                                 : std::vector<uint8_t>());
+    }
+  }
+  for (unsigned l = 0; l < model.layers.size(); ++l) {
+    const LayerDesc &layer = model.layers[l];
+    if (layer.rotary && (!model.rope || model.rope->headDim != layer.headDim))
+      return makeError(llvm::formatv(
+          "layer {0} applies rotary embedding to heads of {1}, but the "
+          "model's rotary tables are for head dimension {2}",
+          l, layer.headDim, model.rope ? model.rope->headDim : 0));
+    bool aloc = layer.predictor.scheme == Scheme::Lapa ||
+                layer.predictor.scheme == Scheme::Sofa;
+    addNorm(layerName(l, "attention_norm"), layer.attentionNorm);
+    if (auto e = addWeight(layerName(l, "wq"), layer.query, false))
+      return e;
+    if (auto e = addWeight(layerName(l, "wk"), layer.key, aloc))
+      return e;
+    if (auto e = addWeight(layerName(l, "wv"), layer.value, false))
+      return e;
+    if (auto e = addWeight(layerName(l, "wo"), layer.output, false))
+      return e;
+    addNorm(layerName(l, "ffn_norm"), layer.ffnNorm);
+    if (layer.ffn == FfnKind::SwiGlu)
+      if (auto e = addWeight(layerName(l, "w_gate"), layer.gate, false))
+        return e;
+    if (auto e = addWeight(layerName(l, "w_up"), layer.up, false))
+      return e;
+    if (auto e = addWeight(layerName(l, "w_down"), layer.down, false))
+      return e;
+  }
+  addNorm("final_norm", model.finalNorm);
+  if (auto e = addWeight("lm_head", model.lmHead, false))
+    return e;
+
+  // Activations, reused by every layer.
+  int64_t widest = H;
+  int64_t kvWidest = 0;
+  for (const LayerDesc &layer : model.layers) {
+    widest = std::max({widest, layer.up.out, layer.heads * layer.headDim});
+    kvWidest = std::max(kvWidest, layer.kvHeads * layer.headDim);
+  }
+  emitter.addTensor("x", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(S), uint64_t(H)});
+  emitter.addTensor("xq", TensorRole::Scratch, ElementType::I8,
+                    {uint64_t(S), uint64_t(widest)});
+  emitter.addTensor("xs", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(groupsOf(widest)), uint64_t(S)});
+  emitter.addTensor("q", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(S), uint64_t(widest)});
+  emitter.addTensor("attention", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(S), uint64_t(widest)});
+  emitter.addTensor("gate", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(S), uint64_t(widest)});
+  emitter.addTensor("hidden", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(S), uint64_t(widest)});
+  emitter.addTensor("logits", TensorRole::Output, ElementType::F32,
+                    {uint64_t(S), uint64_t(model.vocab)});
+  // Zero bytes that clear a needed-token bitmap, and the key lists of
+  // dense attention: row i lists keys 0 .. S-1 (causal: 0 .. i).
+  std::vector<uint8_t> zeros(llvm::alignTo((S + 7) / 8, 4), 0);
+  emitter.addTensor("zeros", TensorRole::Weight, ElementType::U8,
+                    {uint64_t(zeros.size())}, zeros);
+  for (bool causal : {false, true}) {
+    std::vector<uint8_t> table(size_t(S) * S * 2);
+    for (int64_t i = 0; i < S; ++i)
+      for (int64_t j = 0; j < S; ++j) {
+        uint16_t value = (!causal || j <= i) ? uint16_t(j) : isa::kNoIndex;
+        std::memcpy(&table[(size_t(i) * S + j) * 2], &value, 2);
+      }
+    emitter.addTensor(causal ? "dense_keys_causal" : "dense_keys",
+                      TensorRole::Weight, ElementType::U16,
+                      {uint64_t(S), uint64_t(S)}, table);
+  }
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Instruction helpers
+//===----------------------------------------------------------------------===//
+
+void Scheduler::load(uint64_t dram, const Slot &slot, uint64_t offset,
+                     int64_t rows, int64_t rowBytes, int64_t dramStride,
+                     int64_t bufStride) {
+  Instruction inst = makeInst(Opcode::Load, 0,
+                              {{3, slot.word(offset)},
+                               {4, u32(rows)},
+                               {5, u32(rowBytes)},
+                               {6, u32(dramStride)},
+                               {7, u32(bufStride)}});
+  inst.setDramAddress(dram);
+  emitter.emit(inst, {}, {access2d(slot, offset, rows, rowBytes, bufStride)});
+}
+
+void Scheduler::store(uint64_t dram, const Slot &slot, uint64_t offset,
+                      int64_t rows, int64_t rowBytes, int64_t dramStride,
+                      int64_t bufStride) {
+  Instruction inst = makeInst(Opcode::Store, 0,
+                              {{3, slot.word(offset)},
+                               {4, u32(rows)},
+                               {5, u32(rowBytes)},
+                               {6, u32(dramStride)},
+                               {7, u32(bufStride)}});
+  inst.setDramAddress(dram);
+  emitter.emit(inst, {access2d(slot, offset, rows, rowBytes, bufStride)}, {});
+}
+
+void Scheduler::dequant(const Slot &x, const Slot &y, int64_t m, int64_t n,
+                        const Slot *rowScales, uint64_t rowOffset,
+                        const Slot *colScales, uint64_t colOffset, int64_t ld,
+                        bool accumulate) {
+  Instruction inst = makeInst(
+      Opcode::Dequant, accumulate ? isa::Flag::Accumulate : 0,
+      {{1, x.word()},
+       {2, y.word()},
+       {3, u32(m)},
+       {4, u32(n)},
+       {5, rowScales ? rowScales->word(rowOffset) : isa::kNoBuffer},
+       {6, colScales ? colScales->word(colOffset) : isa::kNoBuffer},
+       {7, f32Bits(1.0f)},
+       {8, u32(ld)},
+       {9, u32(ld)}});
+  std::vector<Access> reads = {access2d(x, 0, m, n * 4, ld * 4)};
+  if (rowScales)
+    reads.push_back(access1d(*rowScales, rowOffset, m * 4));
+  if (colScales)
+    reads.push_back(access1d(*colScales, colOffset, n * 4));
+  if (accumulate)
+    reads.push_back(access2d(y, 0, m, n * 4, ld * 4));
+  emitter.emit(inst, reads, {access2d(y, 0, m, n * 4, ld * 4)});
+}
+
+void Scheduler::quant(const Slot &x, uint64_t xOffset, int64_t ldx,
+                      const Slot &y, int64_t ldy, const Slot &scales,
+                      uint64_t scaleOffset, int64_t m, int64_t n, unsigned bits,
+                      bool perTensor) {
+  unsigned bytes = containerBytes(bits);
+  Instruction inst = makeInst(Opcode::Quant, perTensor ? isa::Flag::PerTensor : 0,
+                              {{1, x.word(xOffset)},
+                               {2, y.word()},
+                               {3, u32(m)},
+                               {4, u32(n)},
+                               {5, bits},
+                               {6, scales.word(scaleOffset)},
+                               {7, u32(ldx)},
+                               {8, u32(ldy)}});
+  emitter.emit(inst, {access2d(x, xOffset, m, n * 4, ldx * 4)},
+               {access2d(y, 0, m, n * bytes, ldy * bytes),
+                access1d(scales, scaleOffset, (perTensor ? 1 : m) * 4)});
+}
+
+void Scheduler::binary(Opcode op, const Slot &a, const Slot &b, const Slot &y,
+                       int64_t m, int64_t n, int64_t lda, int64_t ldb,
+                       int64_t ldy, bool rowBroadcast) {
+  Instruction inst = makeInst(op, rowBroadcast ? isa::Flag::RowBroadcast : 0,
+                              {{1, a.word()},
+                               {2, b.word()},
+                               {3, y.word()},
+                               {4, u32(m)},
+                               {5, u32(n)},
+                               {6, u32(lda)},
+                               {7, u32(ldb)},
+                               {8, u32(ldy)}});
+  emitter.emit(inst,
+               {access2d(a, 0, m, n * 4, lda * 4),
+                access2d(b, 0, rowBroadcast ? 1 : m, n * 4, ldb * 4)},
+               {access2d(y, 0, m, n * 4, ldy * 4)});
+}
+
+//===----------------------------------------------------------------------===//
+// Passes
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<Slot> Scheduler::allocateAny(std::initializer_list<Role> roles,
+                                             uint64_t bytes,
+                                             llvm::StringRef what) {
+  llvm::Error last = llvm::Error::success();
+  for (Role role : roles) {
+    llvm::consumeError(std::move(last));
+    llvm::Expected<Slot> slot = arena(role).allocate(bytes, what);
+    if (slot)
+      return slot;
+    last = slot.takeError();
+  }
+  return std::move(last);
+}
+
+llvm::Error Scheduler::rope(const Slot &y, int64_t rows, int64_t cols,
+                            int64_t ld, int64_t position,
+                            llvm::StringRef what) {
+  const RopeDesc &tables = *model.rope;
+  int64_t half = tables.headDim / 2;
+  Arena &temp = arena(Role::Temp), &token = arena(Role::Token);
+  uint32_t marks[2] = {temp.mark(), token.mark()};
+  std::array<Slot, 2> slots;
+  for (unsigned i = 0; i < 2; ++i) {
+    auto slot = allocateAny({Role::Token, Role::Temp}, rows * half * 4,
+                            (what + ": a rotary table").str());
+    if (!slot)
+      return slot.takeError();
+    slots[i] = *slot;
+    load(tensor(i == 0 ? "rope.cos" : "rope.sin") + position * half * 4,
+         slots[i], 0, rows, half * 4, half * 4, half * 4);
+  }
+  Instruction inst = makeInst(
+      Opcode::Rope, tables.halfSplit ? isa::Flag::HalfSplit : 0,
+      {{1, y.word()}, {2, y.word()}, {3, u32(rows)}, {4, u32(cols)},
+       {5, u32(ld)}, {6, u32(ld)}, {7, slots[0].word()},
+       {8, u32(tables.headDim)}, {9, slots[1].word()}});
+  Access tile = access2d(y, 0, rows, cols * 4, ld * 4);
+  emitter.emit(inst,
+               {tile, access1d(slots[0], 0, rows * half * 4),
+                access1d(slots[1], 0, rows * half * 4)},
+               {tile});
+  temp.release(marks[0]);
+  token.release(marks[1]);
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::scheduleEmbedding() {
+  int64_t S = model.seqLen, H = model.hidden;
+  emitter.beginStage("other", -1);
+  Arena &token = arena(Role::Token);
+  uint32_t mark = token.mark();
+  int64_t rows = std::max<int64_t>(
+      1, std::min<int64_t>(S, token.capacity() / (2 * (H * 4 + 4) + kGranule)));
+  ALLOC(ids, token, rows * 4, "the token ids of an embedding tile");
+  ALLOC(table, token, rows * H * 4, "an embedding tile");
+  for (int64_t r0 = 0; r0 < S; r0 += rows) {
+    int64_t tr = std::min(rows, S - r0);
+    load(tensor("tokens") + r0 * 4, ids, 0, 1, tr * 4, tr * 4, tr * 4);
+    Instruction inst = makeInst(Opcode::LoadRows, 0,
+                                {{3, table.word()},
+                                 {4, u32(tr)},
+                                 {5, u32(H * 4)},
+                                 {6, u32(H * 4)},
+                                 {7, u32(H * 4)},
+                                 {8, ids.word()},
+                                 {9, u32(model.vocab)}});
+    inst.setDramAddress(tensor("embedding"));
+    emitter.emit(inst, {access1d(ids, 0, tr * 4)},
+                 {access1d(table, 0, tr * H * 4)});
+    store(tensor("x") + r0 * H * 4, table, 0, 1, tr * H * 4, tr * H * 4,
+          tr * H * 4);
+  }
+  token.release(mark);
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
+                                         llvm::StringRef normName, uint64_t src,
+                                         int64_t cols, llvm::StringRef what) {
+  int64_t S = model.seqLen;
+  int64_t groups = groupsOf(cols);
+  Arena &token = arena(Role::Token);
+  uint32_t mark = token.mark();
+  // Working set per row: the f32 row, its INT8 groups and scales (twice,
+  // for double buffering of the output).
+  ALLOC(gain, token, norm ? cols * 4 : 0, (what + " gain").str());
+  std::optional<Slot> bias;
+  if (norm && norm->bias) {
+    ALLOC(b, token, cols * 4, (what + " bias").str());
+    bias = b;
+  }
+  int64_t perRow = cols * 4 + 2 * (innerTile + 4);
+  int64_t free = int64_t(token.capacity()) - int64_t(token.mark()) - 8 * kGranule;
+  int64_t rows = std::min<int64_t>({S, rowTile, std::max<int64_t>(1, free / perRow)});
+  ALLOC(xt, token, rows * cols * 4, (what + " rows").str());
+  std::array<Slot, 2> qt, st;
+  for (unsigned i = 0; i < 2; ++i) {
+    ALLOC(q, token, rows * innerTile, (what + " INT8 group").str());
+    ALLOC(s, token, rows * 4, (what + " scales").str());
+    qt[i] = q;
+    st[i] = s;
+  }
+  if (norm) {
+    load(tensor((normName + ".gain").str()), gain, 0, 1, cols * 4, cols * 4,
+         cols * 4);
+    if (bias)
+      load(tensor((normName + ".bias").str()), *bias, 0, 1, cols * 4, cols * 4,
+           cols * 4);
+  }
+  unsigned parity = 0;
+  for (int64_t r0 = 0; r0 < S; r0 += rows) {
+    int64_t tr = std::min(rows, S - r0);
+    load(src + r0 * cols * 4, xt, 0, tr, cols * 4, cols * 4, cols * 4);
+    if (norm) {
+      bool layer = norm->kind == NormKind::Layer;
+      Instruction inst = makeInst(
+          layer ? Opcode::LayerNorm : Opcode::RmsNorm, 0,
+          {{1, xt.word()},
+           {2, gain.word()},
+           {3, xt.word()},
+           {4, u32(tr)},
+           {5, u32(cols)},
+           {6, f32Bits(norm->eps)},
+           {7, u32(cols)},
+           {8, u32(cols)},
+           {9, layer ? bias->word() : 0}});
+      std::vector<Access> reads = {access1d(xt, 0, tr * cols * 4),
+                                   access1d(gain, 0, cols * 4)};
+      if (layer)
+        reads.push_back(access1d(*bias, 0, cols * 4));
+      emitter.emit(inst, reads, {access1d(xt, 0, tr * cols * 4)});
+    }
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t k0 = g * innerTile;
+      int64_t tk = std::min(innerTile, cols - k0);
+      const Slot &q = qt[parity], &s = st[parity];
+      parity ^= 1;
+      quant(xt, k0 * 4, cols, q, innerTile, s, 0, tr, tk, 8, false);
+      store(tensor("xq") + r0 * cols + k0, q, 0, tr, tk, cols, innerTile);
+      store(tensor("xs") + (g * S + r0) * 4, s, 0, 1, tr * 4, tr * 4, tr * 4);
+    }
+  }
+  token.release(mark);
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::scheduleProjection(const Projection &p) {
+  int64_t S = model.seqLen;
+  int64_t groups = groupsOf(p.inner);
+  int64_t tn = std::min(colTile, p.cols);
+  if (p.align > 1) {
+    tn = std::max(p.align, tn / p.align * p.align);
+    if (p.cols % p.align != 0)
+      return makeError(llvm::formatv("{0}: {1} columns are not a multiple of "
+                                     "the head dimension {2}",
+                                     p.what, p.cols, p.align));
+  }
+  int64_t tm = std::min(rowTile, S);
+  int64_t G = std::min(innerTile, p.inner);
+  Arena &token = arena(Role::Token), &weight = arena(Role::Weight),
+        &temp = arena(Role::Temp);
+  uint32_t marks[3] = {token.mark(), weight.mark(), temp.mark()};
+  std::array<Slot, 2> xTiles, wTiles, cTiles, yTiles;
+  for (unsigned i = 0; i < 2; ++i) {
+    ALLOC(x, token, tm * G, p.what + ": an INT8 input tile");
+    ALLOC(w, weight, G * tn, p.what + ": an INT8 weight tile");
+    ALLOC(c, temp, tm * tn * 4, p.what + ": a GEMM output tile");
+    ALLOC(y, temp, tm * tn * 4, p.what + ": an f32 result tile");
+    xTiles[i] = x;
+    wTiles[i] = w;
+    cTiles[i] = c;
+    yTiles[i] = y;
+  }
+  ALLOC(operand, temp, tm * tn * 4, p.what + ": an epilogue operand tile");
+  ALLOC(xScales, temp, groups * tm * 4, p.what + ": the input scales");
+  ALLOC(wScales, temp, tn * 4, p.what + ": the weight scales");
+  std::optional<Slot> biasTile;
+  if (p.bias != UINT64_MAX) {
+    ALLOC(b, temp, tn * 4, p.what + ": the bias");
+    biasTile = b;
+  }
+  bool stationary = groups == 1;
+  unsigned xPhase = 0, wPhase = 0, cPhase = 0, yPhase = 0;
+
+  for (int64_t m0 = 0; m0 < S; m0 += tm) {
+    int64_t rows = std::min(tm, S - m0);
+    load(p.xs + m0 * 4, xScales, 0, groups, rows * 4, S * 4, tm * 4);
+    if (stationary) {
+      xPhase ^= 1;
+      load(p.xq + m0 * p.inner, xTiles[xPhase], 0, rows, p.inner, p.inner, G);
+    }
+    for (int64_t n0 = 0; n0 < p.cols; n0 += tn) {
+      int64_t cols = std::min(tn, p.cols - n0);
+      load(p.ws + (p.colBase + n0) * 4, wScales, 0, 1, cols * 4, cols * 4,
+           cols * 4);
+      if (biasTile)
+        load(p.bias + (p.colBase + n0) * 4, *biasTile, 0, 1, cols * 4,
+             cols * 4, cols * 4);
+      yPhase ^= 1;
+      const Slot &y = yTiles[yPhase];
+      for (int64_t g = 0; g < groups; ++g) {
+        int64_t k0 = g * G;
+        int64_t tk = std::min(G, p.inner - k0);
+        if (!stationary) {
+          xPhase ^= 1;
+          load(p.xq + m0 * p.inner + k0, xTiles[xPhase], 0, rows, tk, p.inner,
+               G);
+        }
+        wPhase ^= 1;
+        const Slot &w = wTiles[wPhase];
+        load(p.w + k0 * p.weightCols + p.colBase + n0, w, 0, tk, cols,
+             p.weightCols, tn);
+        cPhase ^= 1;
+        const Slot &c = cTiles[cPhase];
+        const Slot &x = xTiles[xPhase];
+        Instruction gemm = makeInst(Opcode::Gemm, 0,
+                                    {{1, x.word()},
+                                     {2, w.word()},
+                                     {3, c.word()},
+                                     {4, u32(rows)},
+                                     {5, u32(cols)},
+                                     {6, u32(tk)},
+                                     {7, u32(G)},
+                                     {8, u32(tn)},
+                                     {9, u32(tn)}});
+        emitter.emit(gemm,
+                     {access2d(x, 0, rows, tk, G), access2d(w, 0, tk, cols, tn)},
+                     {access2d(c, 0, rows, cols * 4, tn * 4)});
+        dequant(c, y, rows, cols, &xScales, g * tm * 4, &wScales, 0, tn, g > 0);
+      }
+      const Epilogue &e = p.epilogue;
+      if (biasTile)
+        binary(Opcode::Add, y, *biasTile, y, rows, cols, tn, cols, tn, true);
+      if (e.rope)
+        if (auto error = rope(y, rows, cols, tn, m0, p.what))
+          return error;
+      if (e.silu || e.gelu) {
+        Instruction act = makeInst(e.silu ? Opcode::Silu : Opcode::Gelu, 0,
+                                   {{1, y.word()},
+                                    {2, y.word()},
+                                    {3, u32(rows)},
+                                    {4, u32(cols)},
+                                    {5, u32(tn)},
+                                    {6, u32(tn)}});
+        Access tile = access2d(y, 0, rows, cols * 4, tn * 4);
+        emitter.emit(act, {tile}, {tile});
+      }
+      uint64_t outOffset = (m0 * p.outCols + n0) * 4;
+      for (auto [source, op] : {std::pair(e.multiplyBy, Opcode::Mul),
+                                std::pair(e.addFrom, Opcode::Add)}) {
+        if (source == UINT64_MAX)
+          continue;
+        load(source + outOffset, operand, 0, rows, cols * 4, p.outCols * 4,
+             tn * 4);
+        binary(op, y, operand, y, rows, cols, tn, tn, tn, false);
+      }
+      store(p.out + outOffset, y, 0, rows, cols * 4, p.outCols * 4, tn * 4);
+    }
+  }
+  token.release(marks[0]);
+  weight.release(marks[1]);
+  temp.release(marks[2]);
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::scheduleAttention(unsigned l) {
+  const LayerDesc &layer = model.layers[l];
+  const predict::PredictorConfig &predictor = layer.predictor;
+  Scheme scheme = predictor.scheme;
+  if (auto e = checkPredictorSupport(predictor, &config))
+    return makeError(llvm::formatv("layer {0}: {1}", l,
+                                   llvm::toString(std::move(e))));
+  bool dense = scheme == Scheme::Dense;
+  bool aloc = scheme == Scheme::Lapa || scheme == Scheme::Sofa;
+  bool peer = !dense && !aloc;
+
+  int64_t S = model.seqLen, H = model.hidden, d = layer.headDim;
+  if (layer.heads <= 0 || layer.kvHeads <= 0 || d <= 0 ||
+      layer.heads % layer.kvHeads != 0)
+    return makeError(llvm::formatv(
+        "layer {0} has {1} heads, {2} key/value heads and head dimension "
+        "{3}; the counts must be positive and the heads a multiple of the "
+        "key/value heads",
+        l, layer.heads, layer.kvHeads, d));
+  int64_t group = layer.heads / layer.kvHeads;
+  int64_t qCols = layer.heads * d, kvCols = layer.kvHeads * d;
+  int64_t groups = groupsOf(H);
+  int64_t G = std::min(innerTile, H);
+  // Key slots per query row: every visible key for dense attention and
+  // threshold selection, else the top-k of the longest row.
+  int64_t slots = (dense || predictor.select == predict::SelectMode::Threshold)
+                      ? S
+                      : predictor.keptKeys(unsigned(S));
+  unsigned record = dense ? 0 : recordFor(predictor);
+  unsigned keyBits = aloc ? predictor.keyBits : predict::keyOperandBits(predictor);
+  unsigned queryBits = predict::queryOperandBits(predictor);
+  uint8_t causal = layer.causal ? isa::Flag::Causal : 0;
+  int64_t bitmapBytes = llvm::alignTo((S + 7) / 8, 4);
+  std::string what = llvm::formatv("layer {0} attention", l);
+
+  Arena &token = arena(Role::Token), &weight = arena(Role::Weight),
+        &kv = arena(Role::Kv), &temp = arena(Role::Temp),
+        &spec = arena(Role::Speculation);
+  uint32_t marks[5] = {token.mark(), weight.mark(), kv.mark(), temp.mark(),
+                       spec.mark()};
+
+  // Per layer: every token's input scales, two K and V heads (alternating
+  // by KV head), their scales, and the key lists of a KV head's queries.
+  ALLOC(xsAll, temp, groups * S * 4, what + ": the input scales of every token");
+  std::array<Slot, 2> kHead, vHead, kScale, vScale, kStep, indices, needed;
+  for (unsigned i = 0; i < 2; ++i) {
+    ALLOC(k, kv, S * d, what + ": the INT8 keys of a head");
+    ALLOC(v, kv, S * d, what + ": the INT8 values of a head");
+    ALLOC(ks, temp, 4, what + ": a key scale");
+    ALLOC(vs, temp, 4, what + ": a value scale");
+    kHead[i] = k;
+    vHead[i] = v;
+    kScale[i] = ks;
+    vScale[i] = vs;
+    if (!dense) {
+      ALLOC(idx, spec, group * S * slots * 2,
+            what + ": the key lists of a head group");
+      ALLOC(need, spec, bitmapBytes, what + ": a needed-token bitmap");
+      ALLOC(step, temp, 4, what + ": a key step");
+      indices[i] = idx;
+      needed[i] = need;
+      kStep[i] = step;
+    }
+  }
+  std::optional<Slot> kPred, khat, khatScale;
+  if (peer) {
+    ALLOC(kp, spec, S * d * containerBytes(keyBits),
+          what + ": the keys at the predictor's width");
+    kPred = kp;
+  }
+  if (aloc) {
+    ALLOC(kh, spec, S * d * containerBytes(keyBits), what + ": K-hat");
+    ALLOC(khs, temp, 4, what + ": the K-hat scale");
+    khat = kh;
+    khatScale = khs;
+  }
+  load(tensor("xs"), xsAll, 0, 1, groups * S * 4, groups * S * 4,
+       groups * S * 4);
+
+  // Projects the S x d block of one KV head (K-hat with shift-adds, or K
+  // or V with the MAC array, optionally only the needed rows) into f32.
+  std::array<Slot, 2> xTiles;
+  for (unsigned i = 0; i < 2; ++i) {
+    ALLOC(x, token, S * G, what + ": an INT8 input tile of every token");
+    xTiles[i] = x;
+  }
+  auto projectHead = [&](int64_t kvh, llvm::StringRef weightName,
+                         bool shiftAdd, const Slot *mask,
+                         const Slot &out) -> llvm::Error {
+    uint32_t tempMark = temp.mark(), weightMark = weight.mark(),
+             kvMark = kv.mark(), tokenMark = token.mark();
+    auto accOrErr = allocateAny({Role::Temp, Role::Kv, Role::Token}, S * d * 4,
+                                what + ": a head's accumulators");
+    if (!accOrErr)
+      return accOrErr.takeError();
+    Slot acc = *accOrErr;
+    ALLOC(wScales, temp, d * 4, what + ": a head's weight scales");
+    std::array<Slot, 2> wTiles;
+    for (unsigned i = 0; i < 2; ++i) {
+      ALLOC(w, weight, G * d, what + ": a weight tile of one head");
+      wTiles[i] = w;
+    }
+    std::string base = layerName(l, weightName);
+    load(tensor(base + ".scales") + kvh * d * 4, wScales, 0, 1, d * 4, d * 4,
+         d * 4);
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t k0 = g * G, tk = std::min(G, H - k0);
+      const Slot &x = xTiles[tokenPingPong ^= 1];
+      const Slot &w = wTiles[weightPingPong ^= 1];
+      load(tensor("xq") + k0, x, 0, S, tk, H, G);
+      load(tensor(shiftAdd ? base + ".codes" : base) + k0 * kvCols + kvh * d,
+           w, 0, tk, d, kvCols, d);
+      Instruction inst;
+      if (shiftAdd) {
+        inst = makeInst(Opcode::KeyPredict, 0,
+                        {{1, x.word()}, {2, w.word()}, {3, acc.word()},
+                         {4, u32(S)}, {5, u32(d)}, {6, u32(tk)},
+                         {7, u32(G)}, {8, u32(d)}, {9, u32(d)}});
+      } else {
+        inst = makeInst(Opcode::Gemm, mask ? isa::Flag::Gather : 0,
+                        {{1, x.word()}, {2, w.word()}, {3, acc.word()},
+                         {4, u32(S)}, {5, u32(d)}, {6, u32(tk)},
+                         {7, u32(G)}, {8, u32(d)}, {9, u32(d)},
+                         {10, mask ? mask->word() : 0},
+                         {11, 0}});
+      }
+      std::vector<Access> reads = {access2d(x, 0, S, tk, G),
+                                   access2d(w, 0, tk, d, d)};
+      if (mask)
+        reads.push_back(access1d(*mask, 0, bitmapBytes));
+      emitter.emit(inst, reads, {access1d(acc, 0, S * d * 4)});
+      dequant(acc, out, S, d, &xsAll, g * S * 4, &wScales, 0, d, g > 0);
+    }
+    temp.release(tempMark);
+    weight.release(weightMark);
+    kv.release(kvMark);
+    token.release(tokenMark);
+    return llvm::Error::success();
+  };
+  // Query tiles: shrink until the attention working set fits the temp
+  // region next to what is allocated above.
+  int64_t tq = std::min(rowTile, S);
+  auto attentionBytes = [&](int64_t rows) {
+    return rows * (9 * d + 11 * slots + 24) + 12 * kGranule;
+  };
+  while (tq > 1 && attentionBytes(tq) >
+                       int64_t(temp.capacity()) - int64_t(temp.mark()))
+    tq /= 2;
+  auto loadQuery = [&](const Slot &qf, int64_t h, int64_t r0, int64_t rows) {
+    load(tensor("q") + (r0 * qCols + h * d) * 4, qf, 0, rows, d * 4,
+         qCols * 4, d * 4);
+  };
+
+  for (int64_t kvh = 0; kvh < layer.kvHeads; ++kvh) {
+    unsigned parity = unsigned(kvh & 1);
+    // 1. LAPA and SOFA: K-hat, then the MRSA rounds and top-k per query
+    //    tile, which also collect the needed tokens.
+    if (aloc) {
+      emitter.beginStage("prediction", int32_t(l));
+      uint32_t tempMark = temp.mark(), kvMark = kv.mark(), tokenMark = token.mark();
+      auto khatOrErr = allocateAny({Role::Temp, Role::Kv, Role::Token}, S * d * 4,
+                                   what + ": K-hat in f32");
+      if (!khatOrErr)
+        return khatOrErr.takeError();
+      Slot khatF = *khatOrErr;
+      if (auto e = projectHead(kvh, "wk", true, nullptr, khatF))
+        return e;
+      if (layer.rotary)
+        if (auto e = rope(khatF, S, d, d, 0, what))
+          return e;
+      quant(khatF, 0, d, *khat, d, *khatScale, 0, S, d, keyBits, true);
+      temp.release(tempMark);
+      kv.release(kvMark);
+      token.release(tokenMark);
+      load(tensor("zeros"), needed[parity], 0, 1, bitmapBytes, bitmapBytes,
+           bitmapBytes);
+      for (int64_t hh = 0; hh < group; ++hh) {
+        int64_t h = kvh * group + hh;
+        for (int64_t r0 = 0; r0 < S; r0 += tq) {
+          int64_t rows = std::min(tq, S - r0);
+          uint32_t tMark = temp.mark(), sMark = spec.mark();
+          ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
+          ALLOC(q16, temp, rows * d * 4, what + ": a quantized query tile");
+          ALLOC(qs, temp, rows * 4, what + ": the query scales");
+          ALLOC(codes, spec, rows * d, what + ": the query log codes");
+          ALLOC(partial, spec, rows * S * 4, what + ": the MRSA partial scores");
+          ALLOC(survivors, spec, (rows * S + 7) / 8, what + ": the survivor bitmap");
+          loadQuery(qf, h, r0, rows);
+          quant(qf, 0, d, q16, d, qs, 0, rows, d, queryBits, false);
+          emitter.emit(makeInst(Opcode::LogEncode, 0,
+                                {{1, q16.word()}, {2, codes.word()},
+                                 {3, u32(rows)}, {4, u32(d)},
+                                 {5, queryBits}, {6, u32(d)}, {7, u32(d)}}),
+                       {access1d(q16, 0, rows * d * 4)},
+                       {access1d(codes, 0, rows * d)});
+          Access pAccess = access1d(partial, 0, rows * S * 4);
+          Access vAccess = access1d(survivors, 0, (rows * S + 7) / 8);
+          Access cAccess = access1d(codes, 0, rows * d);
+          for (unsigned r = 0; r < predictor.rounds; ++r) {
+            std::vector<Access> reads = {cAccess,
+                                         access1d(*khat, 0, S * d * containerBytes(keyBits))};
+            if (r > 0) {
+              reads.push_back(pAccess);
+              reads.push_back(vAccess);
+            }
+            emitter.emit(makeInst(Opcode::ShiftAccumulate, causal,
+                                  {{1, codes.word()}, {2, khat->word()},
+                                   {3, partial.word()}, {4, u32(rows)},
+                                   {5, u32(S)}, {6, u32(d)}, {7, u32(r0)},
+                                   {8, r}, {9, survivors.word()},
+                                   {10, record}}),
+                         reads, {pAccess, vAccess});
+            if (r + 1 < predictor.rounds)
+              emitter.emit(makeInst(Opcode::Filter, causal,
+                                    {{1, codes.word()}, {2, isa::kNoBuffer},
+                                     {3, partial.word()}, {4, u32(rows)},
+                                     {5, u32(S)}, {6, u32(d)}, {7, u32(r0)},
+                                     {8, r}, {9, survivors.word()},
+                                     {10, record}}),
+                           {cAccess, pAccess, vAccess}, {vAccess});
+          }
+          Slot idx = indices[parity];
+          uint64_t idxOffset = (hh * S + r0) * slots * 2;
+          emitter.emit(makeInst(Opcode::TopK, causal,
+                                {{1, partial.word()}, {2, survivors.word()},
+                                 {3, idx.word(idxOffset)}, {4, u32(rows)},
+                                 {5, u32(S)}, {6, u32(slots)}, {7, u32(r0)},
+                                 {9, needed[parity].word()}, {10, record},
+                                 {12, f32Bits(1.0f)}}),
+                       {pAccess, vAccess,
+                        access1d(needed[parity], 0, bitmapBytes)},
+                       {access1d(idx, idxOffset, rows * slots * 2),
+                        access1d(needed[parity], 0, bitmapBytes)});
+          temp.release(tMark);
+          spec.release(sMark);
+        }
+      }
+    }
+
+    // 2. K and V of the KV head: only the needed rows after LAPA's
+    //    prediction, every row otherwise.
+    emitter.beginStage("kv_projection", int32_t(l));
+    const Slot *mask = aloc ? &needed[parity] : nullptr;
+    for (bool isKey : {true, false}) {
+      uint32_t tempMark = temp.mark(), kvMark = kv.mark(), tokenMark = token.mark();
+      auto fOrErr = allocateAny({Role::Temp, Role::Kv, Role::Token}, S * d * 4,
+                                what + ": a head's keys or values in f32");
+      if (!fOrErr)
+        return fOrErr.takeError();
+      Slot f = *fOrErr;
+      if (auto e = projectHead(kvh, isKey ? "wk" : "wv", false, mask, f))
+        return e;
+      if (isKey && layer.rotary)
+        if (auto e = rope(f, S, d, d, 0, what))
+          return e;
+      quant(f, 0, d, isKey ? kHead[parity] : vHead[parity], d,
+            isKey ? kScale[parity] : vScale[parity], 0, S, d, 8, true);
+      if (isKey && peer)
+        quant(f, 0, d, *kPred, d, kStep[parity], 0, S, d, keyBits, true);
+      temp.release(tempMark);
+      kv.release(kvMark);
+      token.release(tokenMark);
+    }
+
+    // 3. The peer predictors score the computed keys.
+    if (peer) {
+      emitter.beginStage("prediction", int32_t(l));
+      load(tensor("zeros"), needed[parity], 0, 1, bitmapBytes, bitmapBytes,
+           bitmapBytes);
+      for (int64_t hh = 0; hh < group; ++hh) {
+        int64_t h = kvh * group + hh;
+        for (int64_t r0 = 0; r0 < S; r0 += tq) {
+          int64_t rows = std::min(tq, S - r0);
+          uint32_t tMark = temp.mark();
+          ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
+          ALLOC(qp, temp, rows * d * containerBytes(queryBits),
+                what + ": the query at the predictor's width");
+          ALLOC(qStep, temp, 4, what + ": the query step");
+          loadQuery(qf, h, r0, rows);
+          quant(qf, 0, d, qp, d, qStep, 0, rows, d, queryBits, true);
+          Slot idx = indices[parity];
+          uint64_t idxOffset = (hh * S + r0) * slots * 2;
+          emitter.emit(
+              makeInst(Opcode::Predict, causal,
+                       {{1, qp.word()}, {2, kPred->word()},
+                        {3, idx.word(idxOffset)}, {4, u32(rows)}, {5, u32(S)},
+                        {6, u32(slots)}, {7, u32(r0)}, {8, u32(d)},
+                        {9, needed[parity].word()}, {10, record},
+                        {11, qStep.word()}, {12, kStep[parity].word()},
+                        {13, isa::kNoBuffer}}),
+              {access1d(qp, 0, rows * d * containerBytes(queryBits)),
+               access1d(*kPred, 0, S * d * containerBytes(keyBits)),
+               access1d(qStep, 0, 4), access1d(kStep[parity], 0, 4),
+               access1d(needed[parity], 0, bitmapBytes)},
+              {access1d(idx, idxOffset, rows * slots * 2),
+               access1d(needed[parity], 0, bitmapBytes)});
+          temp.release(tMark);
+        }
+      }
+    }
+
+    // 4. Attention over the selected keys, per query head and tile.
+    emitter.beginStage("attention", int32_t(l));
+    for (int64_t hh = 0; hh < group; ++hh) {
+      int64_t h = kvh * group + hh;
+      for (int64_t r0 = 0; r0 < S; r0 += tq) {
+        int64_t rows = std::min(tq, S - r0);
+        uint32_t tMark = temp.mark();
+        ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
+        ALLOC(q8, temp, rows * d, what + ": an INT8 query tile");
+        ALLOC(qs, temp, rows * 4, what + ": the query scales");
+        ALLOC(rs, temp, rows * 4, what + ": the score scales");
+        ALLOC(scores, temp, rows * slots * 4, what + ": the scores");
+        ALLOC(probs, temp, rows * slots * 4, what + ": the probabilities");
+        ALLOC(p8, temp, rows * slots, what + ": the INT8 probabilities");
+        ALLOC(ps, temp, rows * 4, what + ": the probability scales");
+        ALLOC(rs2, temp, rows * 4, what + ": the output scales");
+        ALLOC(o, temp, rows * d * 4, what + ": the output accumulators");
+        ALLOC(of, temp, rows * d * 4, what + ": the output tile");
+        Slot idx;
+        uint64_t idxOffset = 0;
+        if (dense) {
+          ALLOC(table, temp, rows * slots * 2, what + ": the key lists");
+          load(tensor(layer.causal ? "dense_keys_causal" : "dense_keys") +
+                   r0 * S * 2,
+               table, 0, 1, rows * S * 2, rows * S * 2, rows * S * 2);
+          idx = table;
+        } else {
+          idx = indices[parity];
+          idxOffset = (hh * S + r0) * slots * 2;
+        }
+        Access idxAccess = access1d(idx, idxOffset, rows * slots * 2);
+        loadQuery(qf, h, r0, rows);
+        quant(qf, 0, d, q8, d, qs, 0, rows, d, 8, false);
+        binary(Opcode::Mul, qs, kScale[parity], rs, rows, 1, 1, 1, 1, true);
+        emitter.emit(makeInst(Opcode::Sddmm, 0,
+                              {{1, q8.word()}, {2, kHead[parity].word()},
+                               {3, scores.word()}, {4, u32(rows)},
+                               {5, u32(slots)}, {6, u32(d)}, {7, u32(d)},
+                               {8, u32(d)}, {9, u32(slots)},
+                               {10, idx.word(idxOffset)}, {11, 0}}),
+                     {access1d(q8, 0, rows * d),
+                      access1d(kHead[parity], 0, S * d), idxAccess},
+                     {access1d(scores, 0, rows * slots * 4)});
+        emitter.emit(makeInst(Opcode::Softmax, 0,
+                              {{1, scores.word()}, {2, probs.word()},
+                               {3, u32(rows)}, {4, u32(slots)},
+                               {5, f32Bits(layer.scale)}, {6, rs.word()}}),
+                     {access1d(scores, 0, rows * slots * 4),
+                      access1d(rs, 0, rows * 4)},
+                     {access1d(probs, 0, rows * slots * 4)});
+        quant(probs, 0, slots, p8, slots, ps, 0, rows, slots, 8, false);
+        binary(Opcode::Mul, ps, vScale[parity], rs2, rows, 1, 1, 1, 1, true);
+        emitter.emit(makeInst(Opcode::Spmm, 0,
+                              {{1, p8.word()}, {2, vHead[parity].word()},
+                               {3, o.word()}, {4, u32(rows)}, {5, u32(d)},
+                               {6, u32(slots)}, {7, u32(slots)},
+                               {8, u32(d)}, {9, u32(d)},
+                               {10, idx.word(idxOffset)}, {11, 0}}),
+                     {access1d(p8, 0, rows * slots),
+                      access1d(vHead[parity], 0, S * d), idxAccess},
+                     {access1d(o, 0, rows * d * 4)});
+        dequant(o, of, rows, d, &rs2, 0, nullptr, 0, d, false);
+        store(tensor("attention") + (r0 * qCols + h * d) * 4, of, 0, rows,
+              d * 4, qCols * 4, d * 4);
+        temp.release(tMark);
+      }
+    }
+  }
+  token.release(marks[0]);
+  weight.release(marks[1]);
+  kv.release(marks[2]);
+  temp.release(marks[3]);
+  spec.release(marks[4]);
+  return llvm::Error::success();
+}
+
+llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
+  if (model.seqLen <= 0 || model.hidden <= 0 || model.vocab <= 0)
+    return makeError(llvm::formatv(
+        "the model has sequence length {0}, hidden size {1} and vocabulary "
+        "{2}; all must be positive",
+        model.seqLen, model.hidden, model.vocab));
+  if (model.seqLen > isa::kNoIndex)
+    return makeError(llvm::formatv(
+        "sequence length {0} exceeds {1}, the largest token index a 16-bit "
+        "key list holds",
+        model.seqLen, isa::kNoIndex - 1));
+  if (auto error = assignRoles())
+    return std::move(error);
+  if (auto error = chooseTiles())
+    return std::move(error);
+  file.configFingerprint = config.fingerprint();
+  file.configName = config.name;
+  if (auto error = addWeights())
+    return std::move(error);
+
+  int64_t S = model.seqLen, H = model.hidden;
+  if (auto error = scheduleEmbedding())
+    return std::move(error);
+  for (unsigned l = 0; l < model.layers.size(); ++l) {
+    const LayerDesc &layer = model.layers[l];
+    int64_t qCols = layer.heads * layer.headDim;
+    emitter.beginStage("other", int32_t(l));
+    if (auto e = scheduleNormQuant(&layer.attentionNorm,
+                                   layerName(l, "attention_norm"),
+                                   tensor("x"), H,
+                                   llvm::formatv("layer {0} attention norm", l).str()))
+      return std::move(e);
+    Projection query;
+    query.what = llvm::formatv("layer {0} query projection", l);
+    query.xq = tensor("xq");
+    query.xs = tensor("xs");
+    query.inner = H;
+    query.w = tensor(layerName(l, "wq"));
+    query.ws = tensor(layerName(l, "wq") + ".scales");
+    if (layer.query.hasBias)
+      query.bias = tensor(layerName(l, "wq") + ".bias");
+    query.weightCols = qCols;
+    query.cols = qCols;
+    query.out = tensor("q");
+    query.outCols = qCols;
+    query.epilogue.rope = layer.rotary;
+    query.epilogue.headDim = layer.headDim;
+    query.align = layer.rotary ? layer.headDim : 1;
+    if (auto e = scheduleProjection(query))
+      return std::move(e);
+    if (auto e = scheduleAttention(l))
+      return std::move(e);
+
+    emitter.beginStage("other", int32_t(l));
+    if (auto e = scheduleNormQuant(nullptr, "", tensor("attention"), qCols,
+                                   llvm::formatv("layer {0} attention output", l).str()))
+      return std::move(e);
+    Projection output;
+    output.what = llvm::formatv("layer {0} output projection", l);
+    output.xq = tensor("xq");
+    output.xs = tensor("xs");
+    output.inner = qCols;
+    output.w = tensor(layerName(l, "wo"));
+    output.ws = tensor(layerName(l, "wo") + ".scales");
+    if (layer.output.hasBias)
+      output.bias = tensor(layerName(l, "wo") + ".bias");
+    output.weightCols = H;
+    output.cols = H;
+    output.out = tensor("x");
+    output.outCols = H;
+    output.epilogue.addFrom = tensor("x");
+    if (auto e = scheduleProjection(output))
+      return std::move(e);
+
+    emitter.beginStage("ffn", int32_t(l));
+    if (auto e = scheduleNormQuant(&layer.ffnNorm, layerName(l, "ffn_norm"),
+                                   tensor("x"), H,
+                                   llvm::formatv("layer {0} feed-forward norm", l).str()))
+      return std::move(e);
+    int64_t F = layer.up.out;
+    auto ffnProjection = [&](llvm::StringRef name, const WeightDesc &weight,
+                             llvm::StringRef what) {
+      Projection p;
+      p.what = llvm::formatv("layer {0} {1}", l, what);
+      p.xq = tensor("xq");
+      p.xs = tensor("xs");
+      p.inner = weight.in;
+      p.w = tensor(layerName(l, name));
+      p.ws = tensor(layerName(l, name) + ".scales");
+      if (weight.hasBias)
+        p.bias = tensor(layerName(l, name) + ".bias");
+      p.weightCols = weight.out;
+      p.cols = weight.out;
+      p.outCols = weight.out;
+      return p;
+    };
+    if (layer.ffn == FfnKind::SwiGlu) {
+      Projection gate = ffnProjection("w_gate", layer.gate, "gate projection");
+      gate.out = tensor("gate");
+      gate.epilogue.silu = true;
+      if (auto e = scheduleProjection(gate))
+        return std::move(e);
+      Projection up = ffnProjection("w_up", layer.up, "up projection");
+      up.out = tensor("hidden");
+      up.epilogue.multiplyBy = tensor("gate");
+      if (auto e = scheduleProjection(up))
+        return std::move(e);
+    } else {
+      Projection up = ffnProjection("w_up", layer.up, "up projection");
+      up.out = tensor("hidden");
+      up.epilogue.gelu = true;
+      if (auto e = scheduleProjection(up))
+        return std::move(e);
+    }
+    if (auto e = scheduleNormQuant(nullptr, "", tensor("hidden"), F,
+                                   llvm::formatv("layer {0} feed-forward hidden", l).str()))
+      return std::move(e);
+    Projection down = ffnProjection("w_down", layer.down, "down projection");
+    down.out = tensor("x");
+    down.epilogue.addFrom = tensor("x");
+    if (auto e = scheduleProjection(down))
+      return std::move(e);
+  }
+
+  emitter.beginStage("other", -1);
+  if (auto e = scheduleNormQuant(&model.finalNorm, "final_norm", tensor("x"), H,
+                                 "final norm"))
+    return std::move(e);
+  Projection head;
+  head.what = "language-model head";
+  head.xq = tensor("xq");
+  head.xs = tensor("xs");
+  head.inner = H;
+  head.w = tensor("lm_head");
+  head.ws = tensor("lm_head.scales");
+  head.weightCols = model.vocab;
+  head.cols = model.vocab;
+  head.out = tensor("logits");
+  head.outCols = model.vocab;
+  if (auto e = scheduleProjection(head))
+    return std::move(e);
+  emitter.finish();
+
+  if (summary) {
+    summary->rowTile = rowTile;
+    summary->colTile = colTile;
+    summary->innerTile = innerTile;
+    std::map<std::string, uint64_t> counts;
+    for (const Instruction &inst : file.instructions)
+      ++counts[std::string(isa::opcodeName(inst.opcode()))];
+    summary->opcodeCounts.assign(counts.begin(), counts.end());
+  }
+  return std::move(file);
+}
+
+} // namespace
+
+llvm::Error
+lapa::schedule::checkPredictorSupport(const predict::PredictorConfig &predictor,
+                                      const hardware::HardwareConfig *config) {
+  Scheme scheme = predictor.scheme;
+  std::string name(predict::schemeName(scheme));
+  if (scheme == Scheme::Oracle || scheme == Scheme::Spatten)
+    return makeError(llvm::formatv(
+        "the compiler does not schedule the {0} predictor, because it needs "
+        "{1} that no instruction computes; use lapa, sofa, fact, sanger, "
+        "energon or dense",
+        name,
+        scheme == Scheme::Oracle ? "float scores"
+                                 : "attention probabilities of earlier layers"));
+  bool aloc = scheme == Scheme::Lapa || scheme == Scheme::Sofa;
+  if (aloc && predictor.select == predict::SelectMode::Threshold)
+    return makeError(llvm::formatv(
+        "predictor {0} with select=threshold needs the logit scale of "
+        "scores quantized at run time, which the compiler does not know; "
+        "use select=topk",
+        name));
+  if (scheme == Scheme::Dense || !config)
+    return llvm::Error::success();
+  const auto &unit = config->speculationUnit;
+  if (!unit || !unit->filter)
+    return makeError(llvm::formatv(
+        "predictor {0} needs a speculation unit with a filter, and "
+        "configuration '{1}' has none; use predictor=dense or a "
+        "configuration with prediction hardware",
+        name, config->name));
+  if (aloc && (!unit->shiftArray || !unit->leadingOneEncoders))
+    return makeError(llvm::formatv(
+        "predictor {0} needs a shift array and leading-one encoders, and "
+        "configuration '{1}' lacks them; use a configuration that has them, "
+        "such as examples/hw/lapa-28nm.yaml",
+        name, config->name));
+  return llvm::Error::success();
+}
+
+llvm::Expected<isa::StreamFile>
+lapa::schedule::scheduleModel(const ModelDesc &model,
+                              const hardware::HardwareConfig &config,
+                              const ScheduleOptions &options,
+                              ScheduleSummary *summary) {
+  Scheduler scheduler(model, config, options);
+  return scheduler.run(summary);
+}
