@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 using namespace lapa::isa;
@@ -179,12 +180,23 @@ TEST(StreamVerify, RejectsUnlistedWriter) {
 }
 
 TEST(StreamVerify, AccumulateReadsTheOutput) {
-  // key_predict writes speculation_buffer; with Accumulate it also reads it.
-  // kv_buffer lists mac_array and dma but not shift_array.
+  // key_predict writes Y in speculation_buffer, and with Accumulate it also
+  // reads Y. A copy of the configuration whose speculation_buffer lists
+  // shift_array as a writer only accepts the plain form.
+  HardwareConfig config = lapaConfig();
+  std::vector<std::string> &readers =
+      config.buffers[SpeculationBuffer].readers;
+  readers.erase(std::remove(readers.begin(), readers.end(), "shift_array"),
+                readers.end());
   Instruction inst = makeSampleStream().instructions[18];
-  inst.words[3] = ref(KvBuffer, 0);
-  EXPECT_NE(verifyError(inst).find("field 'y' reads buffer 0 (kv_buffer)"),
+  inst.words[2] = ref(WeightBuffer, 0);
+  inst.words[1] = ref(TokenBuffer, 0);
+  EXPECT_NE(verifyError(inst, config)
+                .find("field 'y' reads buffer 1 (speculation_buffer), but "
+                      "its readers do not list shift_array"),
             std::string::npos);
+  inst.setHeader(Opcode::KeyPredict, 0, 0, 0);
+  EXPECT_EQ(verifyError(inst, config), "");
 }
 
 TEST(StreamVerify, RejectsQuantBits) {
