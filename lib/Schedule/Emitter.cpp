@@ -79,8 +79,7 @@ uint32_t Emitter::emit(isa::Instruction inst, llvm::ArrayRef<Access> reads,
   auto needWriter = [&](int32_t writer) {
     if (writer < 0)
       return;
-    unsigned writerUnit = static_cast<unsigned>(
-        isa::opcodeUnit(file.instructions[writer].opcode()));
+    unsigned writerUnit = units[writer];
     if (writerUnit != unit)
       after[writerUnit] = std::max<int64_t>(after[writerUnit], writer);
   };
@@ -120,6 +119,7 @@ uint32_t Emitter::emit(isa::Instruction inst, llvm::ArrayRef<Access> reads,
   }
   inst.setHeader(inst.opcode(), wait, inst.signalMask(), inst.flags());
   file.instructions.push_back(inst);
+  units.push_back(static_cast<uint8_t>(unit));
 
   for (const Access &read : reads) {
     auto [first, last] = granuleRange(read);

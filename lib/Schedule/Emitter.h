@@ -115,6 +115,8 @@ public:
 
 private:
   isa::StreamFile &file;
+  /// The unit of every emitted instruction, by index.
+  std::vector<uint8_t> units;
   std::vector<std::vector<int32_t>> lastWriter;
   std::vector<std::vector<std::array<int32_t, isa::kNumUnits>>> lastReader;
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> consumed;

@@ -4,7 +4,8 @@
 //
 //   norm+quant   rows of x (f32, DRAM) -> RMSNorm/LayerNorm in the token
 //                buffer -> per-row, per-group INT8 (xq) and scales (xs)
-//   projection   Y = dequant(xq . W) over inner groups, then an epilogue
+//   projection   Y = dequant(xq . W), accumulated in i32 over inner tiles,
+//                then an epilogue
 //                (bias, rotary, SiLU/GELU, multiply or residual add with a
 //                DRAM tile) and a store of Y
 //   attention    per KV head: prediction (K-hat, MRSA rounds, filter,
@@ -74,6 +75,13 @@ unsigned containerBytes(unsigned bits) { return bits <= 8 ? 1 : 4; }
     return var##OrErr.takeError();                                             \
   Slot var = *var##OrErr;
 
+/// As ALLOC, from the first of `roles` with room.
+#define ALLOC_ANY(var, roles, bytes, what)                                     \
+  auto var##OrErr = allocateAny(roles, (bytes), (what));                       \
+  if (!var##OrErr)                                                             \
+    return var##OrErr.takeError();                                             \
+  Slot var = *var##OrErr;
+
 /// The epilogue of a projection tile, applied to the f32 tile in order.
 struct Epilogue {
   bool rope = false;
@@ -88,7 +96,7 @@ struct Epilogue {
 
 struct Projection {
   std::string what;
-  /// Quantized input [rows x inner] and its scales [groups x rows].
+  /// Quantized input [rows x inner] and its per-row scales.
   uint64_t xq = 0, xs = 0;
   int64_t inner = 0;
   /// Weight tensor [inner x weightCols] (i8) and its scales (f32 per
@@ -118,8 +126,12 @@ private:
   llvm::Error chooseTiles();
   llvm::Error addWeights();
   llvm::Error scheduleEmbedding();
+  /// Normalizes (when `norm` is given) and quantizes the rows of `src`
+  /// into xq and xs; `normalizedOut`, when set, also receives the f32
+  /// normalized rows.
   llvm::Error scheduleNormQuant(const NormDesc *norm, llvm::StringRef normName,
-                                uint64_t src, int64_t cols, llvm::StringRef what);
+                                uint64_t src, int64_t cols, llvm::StringRef what,
+                                uint64_t normalizedOut = UINT64_MAX);
   llvm::Error scheduleProjection(const Projection &p);
   llvm::Error scheduleAttention(unsigned layer);
 
@@ -139,6 +151,17 @@ private:
               bool rowBroadcast);
 
   Arena &arena(Role role) { return arenas[static_cast<unsigned>(role)]; }
+  using Marks = std::array<uint32_t, kNumRoles>;
+  Marks markAll() const {
+    Marks marks;
+    for (unsigned i = 0; i < kNumRoles; ++i)
+      marks[i] = arenas[i].mark();
+    return marks;
+  }
+  void releaseAll(const Marks &marks) {
+    for (unsigned i = 0; i < kNumRoles; ++i)
+      arenas[i].release(marks[i]);
+  }
   /// Allocates from the first of `roles` with room; the error names the
   /// last one tried.
   llvm::Expected<Slot> allocateAny(std::initializer_list<Role> roles,
@@ -153,9 +176,6 @@ private:
   }
   std::string layerName(unsigned layer, llvm::StringRef what) const {
     return llvm::formatv("layer{0}.{1}", layer, what).str();
-  }
-  int64_t groupsOf(int64_t inner) const {
-    return (inner + innerTile - 1) / innerTile;
   }
 
   const ModelDesc &model;
@@ -224,42 +244,50 @@ llvm::Error Scheduler::assignRoles() {
 }
 
 llvm::Error Scheduler::chooseTiles() {
-  int64_t macRows = config.executionUnit.macArray.rows;
   int64_t macCols = config.executionUnit.macArray.cols;
-  innerTile = options.innerTile ? options.innerTile : 256;
+  innerTile = options.innerTile ? options.innerTile : 512;
   colTile = options.colTile ? options.colTile : std::max<int64_t>(64, macCols);
-  rowTile = options.rowTile ? options.rowTile : std::max<int64_t>(32, macRows);
+  rowTile = options.rowTile ? options.rowTile : 64;
   if (innerTile <= 0 || colTile <= 0 || rowTile <= 0)
-    return makeError("tile sizes must be positive");
-  // Shrink the default tiles until the projection's working set fits:
-  // two X tiles in the token region, two W tiles in the weight region and
-  // five f32 tiles (two GEMM outputs, two results, one epilogue operand)
-  // plus scales in the temp region.
+    return makeError(llvm::formatv(
+        "tile sizes must be positive (row {0}, column {1}, inner {2})",
+        rowTile, colTile, innerTile));
+  // Shrink the default tiles until a projection's working set fits: two
+  // INT8 input tiles in the token region, two weight tiles in the weight
+  // region, two i32 GEMM outputs and the scales in the temp region, and
+  // three f32 tiles (two results, one epilogue operand) in the KV region.
   auto fits = [&](int64_t tm, int64_t tn, int64_t g) {
-    uint64_t temp = 5 * llvm::alignTo(tm * tn * 4, kGranule) +
-                    4 * llvm::alignTo(std::max(tm, tn) * 4 * 16, kGranule);
+    tm = std::min(tm, model.seqLen);
+    uint64_t tile = llvm::alignTo(tm * tn * 4, kGranule);
+    uint64_t temp = 2 * tile + 4 * llvm::alignTo(std::max(tm, tn) * 4, kGranule);
     return 2 * llvm::alignTo(tm * g, kGranule) <= arena(Role::Token).capacity() &&
            2 * llvm::alignTo(g * tn, kGranule) <= arena(Role::Weight).capacity() &&
-           temp <= arena(Role::Temp).capacity();
+           temp <= arena(Role::Temp).capacity() &&
+           3 * tile <= arena(Role::Kv).capacity();
   };
   while (!fits(rowTile, colTile, innerTile)) {
-    if (!options.rowTile && rowTile > 8)
-      rowTile /= 2;
-    else if (!options.innerTile && innerTile > 64)
+    if (!options.innerTile && innerTile > 128)
       innerTile /= 2;
-    else if (!options.colTile && colTile > 16)
+    else if (!options.rowTile && rowTile > 16)
+      rowTile /= 2;
+    else if (!options.colTile && colTile > 32)
       colTile /= 2;
+    else if (!options.innerTile && innerTile > 16)
+      innerTile /= 2;
     else if (!options.rowTile && rowTile > 1)
       rowTile /= 2;
+    else if (!options.colTile && colTile > 1)
+      colTile /= 2;
     else
       return makeError(llvm::formatv(
           "projection tiles of {0} rows x {1} columns x {2} inner do not "
-          "fit '{3}': they need 2 x {4} bytes of {5}, 2 x {6} bytes of {7} "
-          "and about {8} bytes of {9}; choose smaller tiles",
+          "fit '{3}': they need 2 x {4} bytes of {5}, 2 x {6} bytes of {7}, "
+          "2 x {8} bytes of {9} and 3 x {8} bytes of {10}; choose smaller "
+          "tiles (row-tile, col-tile, inner-tile) or larger buffers",
           rowTile, colTile, innerTile, config.name, rowTile * innerTile,
           arena(Role::Token).buffer_name(), innerTile * colTile,
-          arena(Role::Weight).buffer_name(), 5 * rowTile * colTile * 4,
-          arena(Role::Temp).buffer_name()));
+          arena(Role::Weight).buffer_name(), rowTile * colTile * 4,
+          arena(Role::Temp).buffer_name(), arena(Role::Kv).buffer_name()));
   }
   return llvm::Error::success();
 }
@@ -429,7 +457,7 @@ llvm::Error Scheduler::addWeights() {
   emitter.addTensor("xq", TensorRole::Scratch, ElementType::I8,
                     {uint64_t(S), uint64_t(widest)});
   emitter.addTensor("xs", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(groupsOf(widest)), uint64_t(S)});
+                    {uint64_t(S)});
   emitter.addTensor("q", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(S), uint64_t(widest)});
   emitter.addTensor("attention", TensorRole::Scratch, ElementType::F32,
@@ -438,8 +466,16 @@ llvm::Error Scheduler::addWeights() {
                     {uint64_t(S), uint64_t(widest)});
   emitter.addTensor("hidden", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(S), uint64_t(widest)});
-  emitter.addTensor("logits", TensorRole::Output, ElementType::F32,
-                    {uint64_t(S), uint64_t(model.vocab)});
+  for (const std::string &output : model.outputs) {
+    if (output == "logits")
+      emitter.addTensor("logits", TensorRole::Output, ElementType::F32,
+                        {uint64_t(S), uint64_t(model.vocab)});
+    else if (output == "final_norm")
+      emitter.addTensor("final_norm", TensorRole::Output, ElementType::F32,
+                        {uint64_t(S), uint64_t(H)});
+    else
+      return makeError("unknown model output '" + output + "'");
+  }
   // Zero bytes that clear a needed-token bitmap, and the key lists of
   // dense attention: row i lists keys 0 .. S-1 (causal: 0 .. i).
   std::vector<uint8_t> zeros(llvm::alignTo((S + 7) / 8, 4), 0);
@@ -633,29 +669,29 @@ llvm::Error Scheduler::scheduleEmbedding() {
 
 llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
                                          llvm::StringRef normName, uint64_t src,
-                                         int64_t cols, llvm::StringRef what) {
+                                         int64_t cols, llvm::StringRef what,
+                                         uint64_t normalizedOut) {
   int64_t S = model.seqLen;
-  int64_t groups = groupsOf(cols);
   Arena &token = arena(Role::Token);
   uint32_t mark = token.mark();
-  // Working set per row: the f32 row, its INT8 groups and scales (twice,
-  // for double buffering of the output).
+  // Working set: the gain (and bias), then per row the f32 row and, twice
+  // for double buffering of the stores, its INT8 row and scale.
   ALLOC(gain, token, norm ? cols * 4 : 0, (what + " gain").str());
   std::optional<Slot> bias;
   if (norm && norm->bias) {
     ALLOC(b, token, cols * 4, (what + " bias").str());
     bias = b;
   }
-  int64_t perRow = cols * 4 + 2 * (innerTile + 4);
+  int64_t perRow = cols * 4 + 2 * (cols + 4);
   int64_t free = int64_t(token.capacity()) - int64_t(token.mark()) - 8 * kGranule;
   int64_t rows = std::min<int64_t>({S, rowTile, std::max<int64_t>(1, free / perRow)});
   ALLOC(xt, token, rows * cols * 4, (what + " rows").str());
   std::array<Slot, 2> qt, st;
   for (unsigned i = 0; i < 2; ++i) {
-    ALLOC(q, token, rows * innerTile, (what + " INT8 group").str());
-    ALLOC(s, token, rows * 4, (what + " scales").str());
+    ALLOC(q, token, rows * cols, (what + " INT8 rows").str());
+    ALLOC(sc, token, rows * 4, (what + " scales").str());
     qt[i] = q;
-    st[i] = s;
+    st[i] = sc;
   }
   if (norm) {
     load(tensor((normName + ".gain").str()), gain, 0, 1, cols * 4, cols * 4,
@@ -667,7 +703,8 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
   unsigned parity = 0;
   for (int64_t r0 = 0; r0 < S; r0 += rows) {
     int64_t tr = std::min(rows, S - r0);
-    load(src + r0 * cols * 4, xt, 0, tr, cols * 4, cols * 4, cols * 4);
+    load(src + r0 * cols * 4, xt, 0, 1, tr * cols * 4, tr * cols * 4,
+         tr * cols * 4);
     if (norm) {
       bool layer = norm->kind == NormKind::Layer;
       Instruction inst = makeInst(
@@ -686,16 +723,15 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
       if (layer)
         reads.push_back(access1d(*bias, 0, cols * 4));
       emitter.emit(inst, reads, {access1d(xt, 0, tr * cols * 4)});
+      if (normalizedOut != UINT64_MAX)
+        store(normalizedOut + r0 * cols * 4, xt, 0, 1, tr * cols * 4,
+              tr * cols * 4, tr * cols * 4);
     }
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t k0 = g * innerTile;
-      int64_t tk = std::min(innerTile, cols - k0);
-      const Slot &q = qt[parity], &s = st[parity];
-      parity ^= 1;
-      quant(xt, k0 * 4, cols, q, innerTile, s, 0, tr, tk, 8, false);
-      store(tensor("xq") + r0 * cols + k0, q, 0, tr, tk, cols, innerTile);
-      store(tensor("xs") + (g * S + r0) * 4, s, 0, 1, tr * 4, tr * 4, tr * 4);
-    }
+    const Slot &q = qt[parity], &sc = st[parity];
+    parity ^= 1;
+    quant(xt, 0, cols, q, cols, sc, 0, tr, cols, 8, false);
+    store(tensor("xq") + r0 * cols, q, 0, 1, tr * cols, tr * cols, tr * cols);
+    store(tensor("xs") + r0 * 4, sc, 0, 1, tr * 4, tr * 4, tr * 4);
   }
   token.release(mark);
   return llvm::Error::success();
@@ -703,7 +739,6 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
 
 llvm::Error Scheduler::scheduleProjection(const Projection &p) {
   int64_t S = model.seqLen;
-  int64_t groups = groupsOf(p.inner);
   int64_t tn = std::min(colTile, p.cols);
   if (p.align > 1) {
     tn = std::max(p.align, tn / p.align * p.align);
@@ -715,33 +750,59 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
   int64_t tm = std::min(rowTile, S);
   int64_t G = std::min(innerTile, p.inner);
   Arena &token = arena(Role::Token), &weight = arena(Role::Weight),
-        &temp = arena(Role::Temp);
-  uint32_t marks[3] = {token.mark(), weight.mark(), temp.mark()};
+        &temp = arena(Role::Temp), &kv = arena(Role::Kv);
+  // An aligned column tile can be wider than the chosen one; shrink the
+  // inner and row tiles of this projection until its tiles fit.
+  auto freeBytes = [](const Arena &arena) {
+    return int64_t(arena.capacity()) - int64_t(arena.mark());
+  };
+  while (G > 16 && (2 * int64_t(llvm::alignTo(G * tn, kGranule)) > freeBytes(weight) ||
+                    2 * int64_t(llvm::alignTo(tm * G, kGranule)) > freeBytes(token)))
+    G /= 2;
+  while (tm > 1 && (2 * int64_t(llvm::alignTo(tm * tn * 4, kGranule)) +
+                            4 * kGranule > freeBytes(temp) ||
+                        3 * int64_t(llvm::alignTo(tm * tn * 4, kGranule)) >
+                            freeBytes(kv) + freeBytes(temp) / 2))
+    tm = (tm + 1) / 2;
+  int64_t kTiles = (p.inner + G - 1) / G;
+  uint32_t marks[4] = {token.mark(), weight.mark(), temp.mark(), kv.mark()};
+  // GEMM outputs in the temp region; the f32 results and the epilogue
+  // operand where the vector unit has room (the KV region is idle while
+  // projections run).
   std::array<Slot, 2> xTiles, wTiles, cTiles, yTiles;
   for (unsigned i = 0; i < 2; ++i) {
     ALLOC(x, token, tm * G, p.what + ": an INT8 input tile");
     ALLOC(w, weight, G * tn, p.what + ": an INT8 weight tile");
     ALLOC(c, temp, tm * tn * 4, p.what + ": a GEMM output tile");
-    ALLOC(y, temp, tm * tn * 4, p.what + ": an f32 result tile");
+    auto y = allocateAny({Role::Kv, Role::Temp, Role::Token}, tm * tn * 4,
+                         p.what + ": an f32 result tile");
+    if (!y)
+      return y.takeError();
     xTiles[i] = x;
     wTiles[i] = w;
     cTiles[i] = c;
-    yTiles[i] = y;
+    yTiles[i] = *y;
   }
-  ALLOC(operand, temp, tm * tn * 4, p.what + ": an epilogue operand tile");
-  ALLOC(xScales, temp, groups * tm * 4, p.what + ": the input scales");
+  auto operandOrErr = allocateAny({Role::Kv, Role::Temp, Role::Token},
+                                  tm * tn * 4,
+                                  p.what + ": an epilogue operand tile");
+  if (!operandOrErr)
+    return operandOrErr.takeError();
+  Slot operand = *operandOrErr;
+  ALLOC(xScales, temp, tm * 4, p.what + ": the input scales");
   ALLOC(wScales, temp, tn * 4, p.what + ": the weight scales");
   std::optional<Slot> biasTile;
   if (p.bias != UINT64_MAX) {
     ALLOC(b, temp, tn * 4, p.what + ": the bias");
     biasTile = b;
   }
-  bool stationary = groups == 1;
+  // With one inner tile the input tile stays for every column tile.
+  bool stationary = kTiles == 1;
   unsigned xPhase = 0, wPhase = 0, cPhase = 0, yPhase = 0;
 
   for (int64_t m0 = 0; m0 < S; m0 += tm) {
     int64_t rows = std::min(tm, S - m0);
-    load(p.xs + m0 * 4, xScales, 0, groups, rows * 4, S * 4, tm * 4);
+    load(p.xs + m0 * 4, xScales, 0, 1, rows * 4, rows * 4, rows * 4);
     if (stationary) {
       xPhase ^= 1;
       load(p.xq + m0 * p.inner, xTiles[xPhase], 0, rows, p.inner, p.inner, G);
@@ -753,10 +814,10 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
       if (biasTile)
         load(p.bias + (p.colBase + n0) * 4, *biasTile, 0, 1, cols * 4,
              cols * 4, cols * 4);
-      yPhase ^= 1;
-      const Slot &y = yTiles[yPhase];
-      for (int64_t g = 0; g < groups; ++g) {
-        int64_t k0 = g * G;
+      cPhase ^= 1;
+      const Slot &c = cTiles[cPhase];
+      for (int64_t kt = 0; kt < kTiles; ++kt) {
+        int64_t k0 = kt * G;
         int64_t tk = std::min(G, p.inner - k0);
         if (!stationary) {
           xPhase ^= 1;
@@ -767,10 +828,9 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
         const Slot &w = wTiles[wPhase];
         load(p.w + k0 * p.weightCols + p.colBase + n0, w, 0, tk, cols,
              p.weightCols, tn);
-        cPhase ^= 1;
-        const Slot &c = cTiles[cPhase];
         const Slot &x = xTiles[xPhase];
-        Instruction gemm = makeInst(Opcode::Gemm, 0,
+        Instruction gemm = makeInst(Opcode::Gemm,
+                                    kt > 0 ? isa::Flag::Accumulate : 0,
                                     {{1, x.word()},
                                      {2, w.word()},
                                      {3, c.word()},
@@ -780,11 +840,15 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
                                      {7, u32(G)},
                                      {8, u32(tn)},
                                      {9, u32(tn)}});
-        emitter.emit(gemm,
-                     {access2d(x, 0, rows, tk, G), access2d(w, 0, tk, cols, tn)},
-                     {access2d(c, 0, rows, cols * 4, tn * 4)});
-        dequant(c, y, rows, cols, &xScales, g * tm * 4, &wScales, 0, tn, g > 0);
+        std::vector<Access> reads = {access2d(x, 0, rows, tk, G),
+                                     access2d(w, 0, tk, cols, tn)};
+        if (kt > 0)
+          reads.push_back(access2d(c, 0, rows, cols * 4, tn * 4));
+        emitter.emit(gemm, reads, {access2d(c, 0, rows, cols * 4, tn * 4)});
       }
+      yPhase ^= 1;
+      const Slot &y = yTiles[yPhase];
+      dequant(c, y, rows, cols, &xScales, 0, &wScales, 0, tn, false);
       const Epilogue &e = p.epilogue;
       if (biasTile)
         binary(Opcode::Add, y, *biasTile, y, rows, cols, tn, cols, tn, true);
@@ -817,6 +881,7 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
   token.release(marks[0]);
   weight.release(marks[1]);
   temp.release(marks[2]);
+  kv.release(marks[3]);
   return llvm::Error::success();
 }
 
@@ -841,8 +906,12 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         l, layer.heads, layer.kvHeads, d));
   int64_t group = layer.heads / layer.kvHeads;
   int64_t qCols = layer.heads * d, kvCols = layer.kvHeads * d;
-  int64_t groups = groupsOf(H);
   int64_t G = std::min(innerTile, H);
+  while (G > 16 && (2 * int64_t(llvm::alignTo(G * d, kGranule)) >
+                        int64_t(arena(Role::Weight).capacity()) ||
+                    2 * int64_t(llvm::alignTo(S * G, kGranule)) >
+                        int64_t(arena(Role::Token).capacity()) / 2))
+    G /= 2;
   // Key slots per query row: every visible key for dense attention and
   // threshold selection, else the top-k of the longest row.
   int64_t slots = (dense || predictor.select == predict::SelectMode::Threshold)
@@ -863,7 +932,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
 
   // Per layer: every token's input scales, two K and V heads (alternating
   // by KV head), their scales, and the key lists of a KV head's queries.
-  ALLOC(xsAll, temp, groups * S * 4, what + ": the input scales of every token");
+  ALLOC(xsAll, temp, S * 4, what + ": the input scales of every token");
   std::array<Slot, 2> kHead, vHead, kScale, vScale, kStep, indices, needed;
   for (unsigned i = 0; i < 2; ++i) {
     ALLOC(k, kv, S * d, what + ": the INT8 keys of a head");
@@ -875,11 +944,19 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     kScale[i] = ks;
     vScale[i] = vs;
     if (!dense) {
-      ALLOC(idx, spec, group * S * slots * 2,
-            what + ": the key lists of a head group");
+      // The second copy lets prediction of the next KV head overlap
+      // attention of this one; without room for it both share one.
+      llvm::Expected<Slot> idx = spec.allocate(
+          group * S * slots * 2, what + ": the key lists of a head group");
+      if (!idx && i == 1) {
+        llvm::consumeError(idx.takeError());
+        idx = indices[0];
+      }
+      if (!idx)
+        return idx.takeError();
       ALLOC(need, spec, bitmapBytes, what + ": a needed-token bitmap");
       ALLOC(step, temp, 4, what + ": a key step");
-      indices[i] = idx;
+      indices[i] = *idx;
       needed[i] = need;
       kStep[i] = step;
     }
@@ -896,8 +973,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     khat = kh;
     khatScale = khs;
   }
-  load(tensor("xs"), xsAll, 0, 1, groups * S * 4, groups * S * 4,
-       groups * S * 4);
+  load(tensor("xs"), xsAll, 0, 1, S * 4, S * 4, S * 4);
 
   // Projects the S x d block of one KV head (K-hat with shift-adds, or K
   // or V with the MAC array, optionally only the needed rows) into f32.
@@ -925,21 +1001,24 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     std::string base = layerName(l, weightName);
     load(tensor(base + ".scales") + kvh * d * 4, wScales, 0, 1, d * 4, d * 4,
          d * 4);
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t k0 = g * G, tk = std::min(G, H - k0);
+    int64_t kTiles = (H + G - 1) / G;
+    for (int64_t kt = 0; kt < kTiles; ++kt) {
+      int64_t k0 = kt * G, tk = std::min(G, H - k0);
       const Slot &x = xTiles[tokenPingPong ^= 1];
       const Slot &w = wTiles[weightPingPong ^= 1];
       load(tensor("xq") + k0, x, 0, S, tk, H, G);
       load(tensor(shiftAdd ? base + ".codes" : base) + k0 * kvCols + kvh * d,
            w, 0, tk, d, kvCols, d);
+      uint8_t accumulate = kt > 0 ? isa::Flag::Accumulate : 0;
       Instruction inst;
       if (shiftAdd) {
-        inst = makeInst(Opcode::KeyPredict, 0,
+        inst = makeInst(Opcode::KeyPredict, accumulate,
                         {{1, x.word()}, {2, w.word()}, {3, acc.word()},
                          {4, u32(S)}, {5, u32(d)}, {6, u32(tk)},
                          {7, u32(G)}, {8, u32(d)}, {9, u32(d)}});
       } else {
-        inst = makeInst(Opcode::Gemm, mask ? isa::Flag::Gather : 0,
+        inst = makeInst(Opcode::Gemm,
+                        uint8_t(accumulate | (mask ? isa::Flag::Gather : 0)),
                         {{1, x.word()}, {2, w.word()}, {3, acc.word()},
                          {4, u32(S)}, {5, u32(d)}, {6, u32(tk)},
                          {7, u32(G)}, {8, u32(d)}, {9, u32(d)},
@@ -950,9 +1029,11 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                                    access2d(w, 0, tk, d, d)};
       if (mask)
         reads.push_back(access1d(*mask, 0, bitmapBytes));
+      if (kt > 0)
+        reads.push_back(access1d(acc, 0, S * d * 4));
       emitter.emit(inst, reads, {access1d(acc, 0, S * d * 4)});
-      dequant(acc, out, S, d, &xsAll, g * S * 4, &wScales, 0, d, g > 0);
     }
+    dequant(acc, out, S, d, &xsAll, 0, &wScales, 0, d, false);
     temp.release(tempMark);
     weight.release(weightMark);
     kv.release(kvMark);
@@ -963,7 +1044,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   // region next to what is allocated above.
   int64_t tq = std::min(rowTile, S);
   auto attentionBytes = [&](int64_t rows) {
-    return rows * (9 * d + 11 * slots + 24) + 12 * kGranule;
+    return rows * (4 * d + 11 * slots + 24) + 12 * kGranule;
   };
   while (tq > 1 && attentionBytes(tq) >
                        int64_t(temp.capacity()) - int64_t(temp.mark()))
@@ -1000,8 +1081,9 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         int64_t h = kvh * group + hh;
         for (int64_t r0 = 0; r0 < S; r0 += tq) {
           int64_t rows = std::min(tq, S - r0);
-          uint32_t tMark = temp.mark(), sMark = spec.mark();
-          ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
+          Marks tileMarks = markAll();
+          ALLOC_ANY(qf, (std::initializer_list<Role>{Role::Kv, Role::Token, Role::Temp}),
+                    rows * d * 4, what + ": a query tile");
           ALLOC(q16, temp, rows * d * 4, what + ": a quantized query tile");
           ALLOC(qs, temp, rows * 4, what + ": the query scales");
           ALLOC(codes, spec, rows * d, what + ": the query log codes");
@@ -1053,8 +1135,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                         access1d(needed[parity], 0, bitmapBytes)},
                        {access1d(idx, idxOffset, rows * slots * 2),
                         access1d(needed[parity], 0, bitmapBytes)});
-          temp.release(tMark);
-          spec.release(sMark);
+          releaseAll(tileMarks);
         }
       }
     }
@@ -1127,9 +1208,10 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
       int64_t h = kvh * group + hh;
       for (int64_t r0 = 0; r0 < S; r0 += tq) {
         int64_t rows = std::min(tq, S - r0);
-        uint32_t tMark = temp.mark();
-        ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
-        ALLOC(q8, temp, rows * d, what + ": an INT8 query tile");
+        Marks tileMarks = markAll();
+        const auto anywhere = {Role::Kv, Role::Token, Role::Temp};
+        ALLOC_ANY(qf, anywhere, rows * d * 4, what + ": a query tile");
+        ALLOC_ANY(q8, anywhere, rows * d, what + ": an INT8 query tile");
         ALLOC(qs, temp, rows * 4, what + ": the query scales");
         ALLOC(rs, temp, rows * 4, what + ": the score scales");
         ALLOC(scores, temp, rows * slots * 4, what + ": the scores");
@@ -1137,8 +1219,8 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         ALLOC(p8, temp, rows * slots, what + ": the INT8 probabilities");
         ALLOC(ps, temp, rows * 4, what + ": the probability scales");
         ALLOC(rs2, temp, rows * 4, what + ": the output scales");
-        ALLOC(o, temp, rows * d * 4, what + ": the output accumulators");
-        ALLOC(of, temp, rows * d * 4, what + ": the output tile");
+        ALLOC_ANY(o, anywhere, rows * d * 4, what + ": the output accumulators");
+        ALLOC_ANY(of, anywhere, rows * d * 4, what + ": the output tile");
         Slot idx;
         uint64_t idxOffset = 0;
         if (dense) {
@@ -1185,7 +1267,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         dequant(o, of, rows, d, &rs2, 0, nullptr, 0, d, false);
         store(tensor("attention") + (r0 * qCols + h * d) * 4, of, 0, rows,
               d * 4, qCols * 4, d * 4);
-        temp.release(tMark);
+        releaseAll(tileMarks);
       }
     }
   }
@@ -1322,8 +1404,10 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
   }
 
   emitter.beginStage("other", -1);
+  bool storeNormed = llvm::is_contained(model.outputs, "final_norm");
   if (auto e = scheduleNormQuant(&model.finalNorm, "final_norm", tensor("x"), H,
-                                 "final norm"))
+                                 "final norm",
+                                 storeNormed ? tensor("final_norm") : UINT64_MAX))
     return std::move(e);
   Projection head;
   head.what = "language-model head";
@@ -1374,6 +1458,15 @@ lapa::schedule::checkPredictorSupport(const predict::PredictorConfig &predictor,
         "scores quantized at run time, which the compiler does not know; "
         "use select=topk",
         name));
+  if (aloc) {
+    for (unsigned bits : predictor.accumulatorBits)
+      if (bits > 32)
+        return makeError(llvm::formatv(
+            "predictor {0} keeps {1}-bit partial scores, and the partial-score "
+            "matrix of the instruction set holds 32 bits; lower "
+            "accumulator_bits (with key_bits or query_bits) so that they fit",
+            name, bits));
+  }
   if (scheme == Scheme::Dense || !config)
     return llvm::Error::success();
   const auto &unit = config->speculationUnit;

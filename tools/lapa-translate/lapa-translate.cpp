@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lapa/Target/Import/LlamaImporter.h"
+#include "lapa/Target/Translate/StreamTranslation.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/ADT/SmallString.h"
@@ -21,6 +22,7 @@
 
 int main(int argc, char **argv) {
   mlir::lapa::registerImportLlamaTranslation();
+  mlir::lapa::registerStreamTranslations();
 
   // Only arguments that are not options and name an existing folder are
   // replaced, so option values and file inputs pass through unchanged. The

@@ -98,6 +98,9 @@ struct ModelDesc {
   NormDesc finalNorm;
   /// [hidden x vocab].
   WeightDesc lmHead;
+  /// The model's results in order: "logits" and, when the graph returns
+  /// it too, "final_norm" (the normalized last hidden state).
+  std::vector<std::string> outputs = {"logits"};
 };
 
 } // namespace lapa::schedule

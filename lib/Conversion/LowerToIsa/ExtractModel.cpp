@@ -550,14 +550,16 @@ FailureOr<ModelReader::NormResult> ModelReader::readNorm(Value output,
         worklist.push_back(def);
         continue;
       }
-      if (def && (isa<tensor::EmptyOp, linalg::FillOp>(def) ||
-                  matchPattern(source, m_Constant()))) {
+      if (def && isa<tensor::EmptyOp, linalg::FillOp>(def)) {
         explained.insert(def);
         if (auto fill = dyn_cast<linalg::FillOp>(def))
           explained.insert(fill.getInputs()[0].getDefiningOp());
         continue;
       }
-      outside.push_back(source);
+      if (def && matchPattern(source, m_Constant()))
+        explained.insert(def);
+      if (!llvm::is_contained(outside, source))
+        outside.push_back(source);
     }
   }
   for (Operation *op : group) {
@@ -579,6 +581,8 @@ FailureOr<ModelReader::NormResult> ModelReader::readNorm(Value output,
   Value input;
   int64_t width = 0;
   for (Value value : outside) {
+    if (matchPattern(value, m_Constant()))
+      continue;
     auto type = cast<ShapedType>(value.getType());
     int64_t rows = 1;
     for (int64_t dim : type.getShape().drop_back())
@@ -598,6 +602,9 @@ FailureOr<ModelReader::NormResult> ModelReader::readNorm(Value output,
   result.input = input;
   for (Value value : outside) {
     if (value == input)
+      continue;
+    // Constants of another size are the norm's scalars (epsilon, 1/n).
+    if (matchPattern(value, m_Constant()) && numElements(value) != width)
       continue;
     bool added = false, multiplied = false;
     for (Operation *op : group)
@@ -1170,8 +1177,9 @@ LogicalResult ModelReader::checkCoverage(Value result) {
 FailureOr<ModelDesc> ModelReader::read() {
   model.name = func.getSymName().str();
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  if (ret.getNumOperands() != 1) {
-    error(ret, "the function must return one tensor (the logits)");
+  if (ret.getNumOperands() < 1 || ret.getNumOperands() > 2) {
+    error(ret, "the function must return the logits, and optionally the "
+               "normalized last hidden state");
     return failure();
   }
   SmallVector<AttentionOp> attentions;
@@ -1233,8 +1241,17 @@ FailureOr<ModelDesc> ModelReader::read() {
     if (failed(readLayer(unsigned(i), attention, x)))
       return failure();
 
-  // Head: final norm and the vocabulary projection.
-  Value result = ret.getOperand(0);
+  // Head: final norm and the vocabulary projection. The logits are the
+  // result a matmul produces; another result must be the final norm's
+  // output.
+  Value result;
+  for (Value candidate : ret.getOperands())
+    if (skipReshapes(candidate).getDefiningOp<linalg::MatmulOp>())
+      result = candidate;
+  if (!result) {
+    error(ret, "none of the results is the logits of a final linalg.matmul");
+    return failure();
+  }
   Value logits = skipReshapes(result);
   for (Value v = result; v != logits; v = v.getDefiningOp()->getOperand(0))
     explained.insert(v.getDefiningOp());
@@ -1268,8 +1285,25 @@ FailureOr<ModelDesc> ModelReader::read() {
                     Twine(model.vocab) + " rows");
     return failure();
   }
-  if (failed(checkCoverage(result)))
-    return failure();
+  model.outputs.clear();
+  for (Value value : ret.getOperands()) {
+    if (value == result) {
+      model.outputs.push_back("logits");
+      continue;
+    }
+    if (skipReshapes(value) != skipReshapes(head.getDpsInputs()[0])) {
+      emitError(value.getLoc())
+          << "the function returns a value that is neither the logits nor "
+             "the final norm's output";
+      return failure();
+    }
+    for (Value v = value; v != skipReshapes(v); v = v.getDefiningOp()->getOperand(0))
+      explained.insert(v.getDefiningOp());
+    model.outputs.push_back("final_norm");
+  }
+  for (Value value : ret.getOperands())
+    if (failed(checkCoverage(value)))
+      return failure();
   return model;
 }
 

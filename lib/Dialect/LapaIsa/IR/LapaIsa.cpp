@@ -205,17 +205,48 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
   if (!entry)
     return emitError(loc) << "opcode " << unsigned(inst.words[0] & 0xff)
                           << " is not an instruction of this ISA version";
+  // Building hundreds of thousands of ops is the lowering's main cost, so
+  // the names, unit lists and flag lists are made once per context.
+  struct Cache {
+    MLIRContext *context = nullptr;
+    llvm::DenseMap<const InstructionEntry *, SmallVector<StringAttr>> names;
+    llvm::DenseMap<unsigned, ArrayAttr> unitLists, flagLists;
+    StringAttr wait, signal, flags;
+  };
+  static thread_local Cache cache;
+  if (cache.context != builder.getContext()) {
+    cache = Cache();
+    cache.context = builder.getContext();
+    cache.wait = builder.getStringAttr("wait");
+    cache.signal = builder.getStringAttr("signal");
+    cache.flags = builder.getStringAttr("flags");
+  }
+  SmallVector<StringAttr> &names = cache.names[entry];
+  if (names.empty())
+    for (const FieldInfo &field : entry->fields)
+      names.push_back(builder.getStringAttr(field.name));
+  auto units = [&](uint8_t mask) {
+    ArrayAttr &list = cache.unitLists[mask];
+    if (!list)
+      list = unitList(builder, mask);
+    return list;
+  };
+  ArrayAttr &flagList = cache.flagLists[inst.flags()];
+  if (!flagList) {
+    SmallVector<Attribute> flags;
+    for (unsigned bit = 0; bit < 8; ++bit)
+      if (inst.flags() & (1u << bit))
+        flags.push_back(builder.getStringAttr(flagName(1u << bit)));
+    flagList = builder.getArrayAttr(flags);
+  }
+
   OperationState state(loc, entry->operationName);
   Operation *op = builder.create(state);
-  op->setAttr("wait", unitList(builder, inst.waitMask()));
-  op->setAttr("signal", unitList(builder, inst.signalMask()));
-  SmallVector<Attribute> flags;
-  for (unsigned bit = 0; bit < 8; ++bit)
-    if (inst.flags() & (1u << bit))
-      flags.push_back(builder.getStringAttr(flagName(1u << bit)));
-  op->setAttr("flags", builder.getArrayAttr(flags));
+  op->setAttr(cache.wait, units(inst.waitMask()));
+  op->setAttr(cache.signal, units(inst.signalMask()));
+  op->setAttr(cache.flags, flagList);
 
-  for (const FieldInfo &field : entry->fields) {
+  for (auto [field, name] : llvm::zip_equal(entry->fields, names)) {
     uint32_t word = inst.words[field.word];
     switch (field.kind) {
     case FieldKind::Ref:
@@ -224,21 +255,21 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
         break;
       if (word != isa::kNoBuffer) {
         isa::BufRef ref = isa::BufRef::unpack(word);
-        op->setAttr(field.name,
+        op->setAttr(name,
                     BufAttr::get(builder.getContext(), ref.buffer, ref.offset));
       }
       break;
     case FieldKind::U32:
-      op->setAttr(field.name, builder.getI64IntegerAttr(word));
+      op->setAttr(name, builder.getI64IntegerAttr(word));
       break;
     case FieldKind::F32: {
       float f;
       std::memcpy(&f, &word, sizeof(f));
-      op->setAttr(field.name, builder.getF32FloatAttr(f));
+      op->setAttr(name, builder.getF32FloatAttr(f));
       break;
     }
     case FieldKind::Dram:
-      op->setAttr(field.name, builder.getI64IntegerAttr(
+      op->setAttr(name, builder.getI64IntegerAttr(
                                   static_cast<int64_t>(inst.dramAddress())));
       break;
     }
