@@ -17,8 +17,11 @@ extern "C" {
 #endif
 
 MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(Lapa, lapa);
+/// The lapa_isa instruction-stream dialect.
+MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(LapaIsa, lapa_isa);
 
-/// Registers every lapa pass with the global pass registry, so that pass
+/// Registers every lapa pass and the lapa-compile pipeline with the global
+/// pass registry, so that pass
 /// pipelines parsed from text can name them.
 MLIR_CAPI_EXPORTED void lapaRegisterPasses(void);
 

@@ -9,6 +9,8 @@
 #include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
+#include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Registration.h"
@@ -19,10 +21,13 @@ using namespace mlir::lapa;
 namespace predict = ::lapa::predict;
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Lapa, lapa, mlir::lapa::LapaDialect)
+MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(LapaIsa, lapa_isa,
+                                      mlir::lapa_isa::LapaIsaDialect)
 
 void lapaRegisterPasses(void) {
   mlir::lapa::registerLapaPasses();
   mlir::lapa::registerLapaConversionPasses();
+  mlir::lapa::registerLapaPipelines();
 }
 
 bool lapaAttributeIsAPredictor(MlirAttribute attr) {

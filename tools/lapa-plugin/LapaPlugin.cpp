@@ -8,6 +8,8 @@
 #include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
+#include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
@@ -19,7 +21,8 @@ extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo
 mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "LapaDialect", LLVM_VERSION_STRING,
           [](mlir::DialectRegistry *registry) {
-            registry->insert<mlir::lapa::LapaDialect>();
+            registry->insert<mlir::lapa::LapaDialect,
+                             mlir::lapa_isa::LapaIsaDialect>();
           }};
 }
 
@@ -29,5 +32,6 @@ mlirGetPassPluginInfo() {
           []() {
             mlir::lapa::registerLapaPasses();
             mlir::lapa::registerLapaConversionPasses();
+            mlir::lapa::registerLapaPipelines();
           }};
 }
