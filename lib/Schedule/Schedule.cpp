@@ -126,6 +126,10 @@ private:
   llvm::Error chooseTiles();
   llvm::Error addWeights();
   llvm::Error scheduleEmbedding();
+  /// Copies the last hidden state (at DRAM address `last`) to the
+  /// "hidden" and "result" outputs.
+  llvm::Error scheduleOutputs(uint64_t last);
+  llvm::Expected<isa::StreamFile> finishSummary(ScheduleSummary *summary);
   /// Normalizes (when `norm` is given) and quantizes the rows of `src`
   /// into xq and xs; `normalizedOut`, when set, also receives the f32
   /// normalized rows.
@@ -174,6 +178,8 @@ private:
   uint64_t tensor(llvm::StringRef name) const {
     return emitter.addressOf(name);
   }
+  /// Rows of every row-wise pass: all tokens of all sequences.
+  int64_t totalRows() const { return model.batch * model.seqLen; }
   std::string layerName(unsigned layer, llvm::StringRef what) const {
     return llvm::formatv("layer{0}.{1}", layer, what).str();
   }
@@ -257,7 +263,7 @@ llvm::Error Scheduler::chooseTiles() {
   // region, two i32 GEMM outputs and the scales in the temp region, and
   // three f32 tiles (two results, one epilogue operand) in the KV region.
   auto fits = [&](int64_t tm, int64_t tn, int64_t g) {
-    tm = std::min(tm, model.seqLen);
+    tm = std::min(tm, totalRows());
     uint64_t tile = llvm::alignTo(tm * tn * 4, kGranule);
     uint64_t temp = 2 * tile + 4 * llvm::alignTo(std::max(tm, tn) * 4, kGranule);
     return 2 * llvm::alignTo(tm * g, kGranule) <= arena(Role::Token).capacity() &&
@@ -339,6 +345,7 @@ std::vector<uint8_t> floatBytes(llvm::ArrayRef<float> values) {
 
 llvm::Error Scheduler::addWeights() {
   int64_t S = model.seqLen;
+  int64_t R = totalRows();
   int64_t H = model.hidden;
   bool embed = options.embedWeights;
 
@@ -394,9 +401,12 @@ llvm::Error Scheduler::addWeights() {
       addVector((name + ".bias").str(), *norm.bias);
   };
 
-  emitter.addTensor("tokens", TensorRole::Input, ElementType::I32,
-                    {uint64_t(S)});
-  {
+  if (!model.hasEmbedding) {
+    emitter.addTensor("input", TensorRole::Input, ElementType::F32,
+                      {uint64_t(R), uint64_t(H)});
+  } else {
+    emitter.addTensor("tokens", TensorRole::Input, ElementType::I32,
+                      {uint64_t(R)});
     const WeightDesc &table = model.embedding;
     emitter.addTensor("embedding", TensorRole::Weight, ElementType::F32,
                       {uint64_t(table.in), uint64_t(table.out)},
@@ -423,7 +433,8 @@ llvm::Error Scheduler::addWeights() {
           l, layer.headDim, model.rope ? model.rope->headDim : 0));
     bool aloc = layer.predictor.scheme == Scheme::Lapa ||
                 layer.predictor.scheme == Scheme::Sofa;
-    addNorm(layerName(l, "attention_norm"), layer.attentionNorm);
+    if (layer.hasAttentionNorm)
+      addNorm(layerName(l, "attention_norm"), layer.attentionNorm);
     if (auto e = addWeight(layerName(l, "wq"), layer.query, false))
       return e;
     if (auto e = addWeight(layerName(l, "wk"), layer.key, aloc))
@@ -432,6 +443,8 @@ llvm::Error Scheduler::addWeights() {
       return e;
     if (auto e = addWeight(layerName(l, "wo"), layer.output, false))
       return e;
+    if (!layer.hasFfn)
+      continue;
     addNorm(layerName(l, "ffn_norm"), layer.ffnNorm);
     if (layer.ffn == FfnKind::SwiGlu)
       if (auto e = addWeight(layerName(l, "w_gate"), layer.gate, false))
@@ -441,38 +454,45 @@ llvm::Error Scheduler::addWeights() {
     if (auto e = addWeight(layerName(l, "w_down"), layer.down, false))
       return e;
   }
-  addNorm("final_norm", model.finalNorm);
-  if (auto e = addWeight("lm_head", model.lmHead, false))
-    return e;
+  if (model.hasHead) {
+    addNorm("final_norm", model.finalNorm);
+    if (auto e = addWeight("lm_head", model.lmHead, false))
+      return e;
+  }
 
   // Activations, reused by every layer.
   int64_t widest = H;
   int64_t kvWidest = 0;
   for (const LayerDesc &layer : model.layers) {
-    widest = std::max({widest, layer.up.out, layer.heads * layer.headDim});
+    widest = std::max({widest, layer.hasFfn ? layer.up.out : 0,
+                       layer.heads * layer.headDim});
     kvWidest = std::max(kvWidest, layer.kvHeads * layer.headDim);
   }
   emitter.addTensor("x", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S), uint64_t(H)});
+                    {uint64_t(R), uint64_t(H)});
   emitter.addTensor("xq", TensorRole::Scratch, ElementType::I8,
-                    {uint64_t(S), uint64_t(widest)});
+                    {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("xs", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S)});
+                    {uint64_t(R)});
   emitter.addTensor("q", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S), uint64_t(widest)});
+                    {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("attention", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S), uint64_t(widest)});
+                    {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("gate", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S), uint64_t(widest)});
+                    {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("hidden", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(S), uint64_t(widest)});
+                    {uint64_t(R), uint64_t(widest)});
   for (const std::string &output : model.outputs) {
     if (output == "logits")
       emitter.addTensor("logits", TensorRole::Output, ElementType::F32,
-                        {uint64_t(S), uint64_t(model.vocab)});
-    else if (output == "final_norm")
-      emitter.addTensor("final_norm", TensorRole::Output, ElementType::F32,
-                        {uint64_t(S), uint64_t(H)});
+                        {uint64_t(R), uint64_t(model.vocab)});
+    else if (output == "final_norm" || output == "hidden")
+      emitter.addTensor(output, TensorRole::Output, ElementType::F32,
+                        {uint64_t(R), uint64_t(H)});
+    else if (output == "result" && model.resultSlice)
+      emitter.addTensor("result", TensorRole::Output, ElementType::F32,
+                        {uint64_t(model.resultSlice->rows),
+                         uint64_t(model.resultSlice->cols)});
     else
       return makeError("unknown model output '" + output + "'");
   }
@@ -638,7 +658,7 @@ llvm::Error Scheduler::rope(const Slot &y, int64_t rows, int64_t cols,
 }
 
 llvm::Error Scheduler::scheduleEmbedding() {
-  int64_t S = model.seqLen, H = model.hidden;
+  int64_t S = totalRows(), H = model.hidden;
   emitter.beginStage("other", -1);
   Arena &token = arena(Role::Token);
   uint32_t mark = token.mark();
@@ -671,7 +691,7 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
                                          llvm::StringRef normName, uint64_t src,
                                          int64_t cols, llvm::StringRef what,
                                          uint64_t normalizedOut) {
-  int64_t S = model.seqLen;
+  int64_t S = totalRows();
   Arena &token = arena(Role::Token);
   uint32_t mark = token.mark();
   // Working set: the gain (and bias), then per row the f32 row and, twice
@@ -738,7 +758,7 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
 }
 
 llvm::Error Scheduler::scheduleProjection(const Projection &p) {
-  int64_t S = model.seqLen;
+  int64_t S = totalRows();
   int64_t tn = std::min(colTile, p.cols);
   if (p.align > 1) {
     tn = std::max(p.align, tn / p.align * p.align);
@@ -973,7 +993,8 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     khat = kh;
     khatScale = khs;
   }
-  load(tensor("xs"), xsAll, 0, 1, S * 4, S * 4, S * 4);
+  // The first row of the current sequence in the row-wise tensors.
+  int64_t base = 0;
 
   // Projects the S x d block of one KV head (K-hat with shift-adds, or K
   // or V with the MAC array, optionally only the needed rows) into f32.
@@ -998,16 +1019,16 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
       ALLOC(w, weight, G * d, what + ": a weight tile of one head");
       wTiles[i] = w;
     }
-    std::string base = layerName(l, weightName);
-    load(tensor(base + ".scales") + kvh * d * 4, wScales, 0, 1, d * 4, d * 4,
+    std::string baseName = layerName(l, weightName);
+    load(tensor(baseName + ".scales") + kvh * d * 4, wScales, 0, 1, d * 4, d * 4,
          d * 4);
     int64_t kTiles = (H + G - 1) / G;
     for (int64_t kt = 0; kt < kTiles; ++kt) {
       int64_t k0 = kt * G, tk = std::min(G, H - k0);
       const Slot &x = xTiles[tokenPingPong ^= 1];
       const Slot &w = wTiles[weightPingPong ^= 1];
-      load(tensor("xq") + k0, x, 0, S, tk, H, G);
-      load(tensor(shiftAdd ? base + ".codes" : base) + k0 * kvCols + kvh * d,
+      load(tensor("xq") + base * H + k0, x, 0, S, tk, H, G);
+      load(tensor(shiftAdd ? baseName + ".codes" : baseName) + k0 * kvCols + kvh * d,
            w, 0, tk, d, kvCols, d);
       uint8_t accumulate = kt > 0 ? isa::Flag::Accumulate : 0;
       Instruction inst;
@@ -1034,6 +1055,13 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
       emitter.emit(inst, reads, {access1d(acc, 0, S * d * 4)});
     }
     dequant(acc, out, S, d, &xsAll, 0, &wScales, 0, d, false);
+    const WeightDesc &weightDesc = weightName == "wk" ? layer.key : layer.value;
+    if (weightDesc.hasBias) {
+      ALLOC(bias, temp, d * 4, what + ": a head's bias");
+      load(tensor(layerName(l, weightName) + ".bias") + kvh * d * 4, bias, 0, 1,
+           d * 4, d * 4, d * 4);
+      binary(Opcode::Add, out, bias, out, S, d, d, d, d, true);
+    }
     temp.release(tempMark);
     weight.release(weightMark);
     kv.release(kvMark);
@@ -1050,12 +1078,16 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                        int64_t(temp.capacity()) - int64_t(temp.mark()))
     tq /= 2;
   auto loadQuery = [&](const Slot &qf, int64_t h, int64_t r0, int64_t rows) {
-    load(tensor("q") + (r0 * qCols + h * d) * 4, qf, 0, rows, d * 4,
+    load(tensor("q") + ((base + r0) * qCols + h * d) * 4, qf, 0, rows, d * 4,
          qCols * 4, d * 4);
   };
 
+  unsigned headCount = 0;
+  for (int64_t b = 0; b < model.batch; ++b) {
+  base = b * S;
+  load(tensor("xs") + base * 4, xsAll, 0, 1, S * 4, S * 4, S * 4);
   for (int64_t kvh = 0; kvh < layer.kvHeads; ++kvh) {
-    unsigned parity = unsigned(kvh & 1);
+    unsigned parity = headCount++ & 1;
     // 1. LAPA and SOFA: K-hat, then the MRSA rounds and top-k per query
     //    tile, which also collect the needed tokens.
     if (aloc) {
@@ -1265,11 +1297,12 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                       access1d(vHead[parity], 0, S * d), idxAccess},
                      {access1d(o, 0, rows * d * 4)});
         dequant(o, of, rows, d, &rs2, 0, nullptr, 0, d, false);
-        store(tensor("attention") + (r0 * qCols + h * d) * 4, of, 0, rows,
-              d * 4, qCols * 4, d * 4);
+        store(tensor("attention") + ((base + r0) * qCols + h * d) * 4, of, 0,
+              rows, d * 4, qCols * 4, d * 4);
         releaseAll(tileMarks);
       }
     }
+  }
   }
   token.release(marks[0]);
   weight.release(marks[1]);
@@ -1280,11 +1313,20 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
 }
 
 llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
-  if (model.seqLen <= 0 || model.hidden <= 0 || model.vocab <= 0)
+  bool needsVocab = model.hasEmbedding || model.hasHead;
+  if (model.seqLen <= 0 || model.hidden <= 0 || model.batch <= 0 ||
+      (needsVocab && model.vocab <= 0))
     return makeError(llvm::formatv(
-        "the model has sequence length {0}, hidden size {1} and vocabulary "
-        "{2}; all must be positive",
-        model.seqLen, model.hidden, model.vocab));
+        "the model has batch {0}, sequence length {1}, hidden size {2} and "
+        "vocabulary {3}; all must be positive",
+        model.batch, model.seqLen, model.hidden, model.vocab));
+  for (const LayerDesc &layer : model.layers)
+    if (layer.rotary && model.batch > 1)
+      return makeError(llvm::formatv(
+          "rotary embedding with batch {0} is not supported: the rotary "
+          "tables are indexed by position within one sequence; compile one "
+          "sequence at a time",
+          model.batch));
   if (model.seqLen > isa::kNoIndex)
     return makeError(llvm::formatv(
         "sequence length {0} exceeds {1}, the largest token index a 16-bit "
@@ -1299,16 +1341,23 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
   if (auto error = addWeights())
     return std::move(error);
 
-  int64_t S = model.seqLen, H = model.hidden;
-  if (auto error = scheduleEmbedding())
-    return std::move(error);
+  int64_t H = model.hidden;
+  // The layer input: the embedding output in x, or the input tensor.
+  uint64_t currentX = tensor("x");
+  if (model.hasEmbedding) {
+    if (auto error = scheduleEmbedding())
+      return std::move(error);
+  } else {
+    currentX = tensor("input");
+  }
   for (unsigned l = 0; l < model.layers.size(); ++l) {
     const LayerDesc &layer = model.layers[l];
     int64_t qCols = layer.heads * layer.headDim;
     emitter.beginStage("other", int32_t(l));
-    if (auto e = scheduleNormQuant(&layer.attentionNorm,
+    if (auto e = scheduleNormQuant(layer.hasAttentionNorm ? &layer.attentionNorm
+                                                          : nullptr,
                                    layerName(l, "attention_norm"),
-                                   tensor("x"), H,
+                                   currentX, H,
                                    llvm::formatv("layer {0} attention norm", l).str()))
       return std::move(e);
     Projection query;
@@ -1349,9 +1398,13 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     output.cols = H;
     output.out = tensor("x");
     output.outCols = H;
-    output.epilogue.addFrom = tensor("x");
+    if (layer.residual)
+      output.epilogue.addFrom = currentX;
     if (auto e = scheduleProjection(output))
       return std::move(e);
+    currentX = tensor("x");
+    if (!layer.hasFfn)
+      continue;
 
     emitter.beginStage("ffn", int32_t(l));
     if (auto e = scheduleNormQuant(&layer.ffnNorm, layerName(l, "ffn_norm"),
@@ -1404,6 +1457,12 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
   }
 
   emitter.beginStage("other", -1);
+  if (auto e = scheduleOutputs(currentX))
+    return std::move(e);
+  if (!model.hasHead) {
+    emitter.finish();
+    return finishSummary(summary);
+  }
   bool storeNormed = llvm::is_contained(model.outputs, "final_norm");
   if (auto e = scheduleNormQuant(&model.finalNorm, "final_norm", tensor("x"), H,
                                  "final norm",
@@ -1423,7 +1482,11 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
   if (auto e = scheduleProjection(head))
     return std::move(e);
   emitter.finish();
+  return finishSummary(summary);
+}
 
+llvm::Expected<isa::StreamFile>
+Scheduler::finishSummary(ScheduleSummary *summary) {
   if (summary) {
     summary->rowTile = rowTile;
     summary->colTile = colTile;
@@ -1434,6 +1497,37 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     summary->opcodeCounts.assign(counts.begin(), counts.end());
   }
   return std::move(file);
+}
+
+llvm::Error Scheduler::scheduleOutputs(uint64_t last) {
+  int64_t R = totalRows(), H = model.hidden;
+  Arena &token = arena(Role::Token);
+  uint32_t mark = token.mark();
+  for (const std::string &output : model.outputs) {
+    if (output != "hidden" && output != "result")
+      continue;
+    // DMA moves DRAM to DRAM through the token buffer.
+    int64_t row = 0, rows = R, col = 0, cols = H;
+    if (output == "result") {
+      row = model.resultSlice->row;
+      rows = model.resultSlice->rows;
+      col = model.resultSlice->col;
+      cols = model.resultSlice->cols;
+    }
+    int64_t perTile = std::max<int64_t>(
+        1, (int64_t(token.capacity()) - int64_t(token.mark())) / (cols * 4 + kGranule));
+    int64_t tile = std::min(rows, perTile);
+    ALLOC(staging, token, tile * cols * 4, "the " + output + " output rows");
+    for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+      int64_t tr = std::min(tile, rows - r0);
+      load(last + ((row + r0) * H + col) * 4, staging, 0, tr, cols * 4, H * 4,
+           cols * 4);
+      store(tensor(output) + r0 * cols * 4, staging, 0, tr, cols * 4, cols * 4,
+            cols * 4);
+    }
+    token.release(mark);
+  }
+  return llvm::Error::success();
 }
 
 } // namespace

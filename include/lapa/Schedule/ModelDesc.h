@@ -60,6 +60,8 @@ enum class FfnKind { SwiGlu, Gelu };
 ///   y = h + down(act(gate . n2(h)) * up . n2(h))      (SwiGLU)
 ///   y = h + down(gelu(up . n2(h)))                     (GELU)
 struct LayerDesc {
+  /// False when the projections read the layer input directly.
+  bool hasAttentionNorm = true;
   NormDesc attentionNorm;
   WeightDesc query, key, value, output;
   /// Rotary embedding of Q and K with the model's tables.
@@ -69,6 +71,10 @@ struct LayerDesc {
   int64_t headDim = 0;
   float scale = 0.0f;
   bool causal = false;
+  /// The output projection is added to the layer input.
+  bool residual = true;
+  /// A feed-forward block (norm, projections, residual) follows.
+  bool hasFfn = true;
   NormDesc ffnNorm;
   FfnKind ffn = FfnKind::SwiGlu;
   WeightDesc gate, up, down;
@@ -86,21 +92,36 @@ struct RopeDesc {
   std::vector<float> sin;
 };
 
+/// A rectangle of the last hidden state [batch x seqLen rows x hidden].
+struct SliceDesc {
+  int64_t row = 0, rows = 0, col = 0, cols = 0;
+};
+
 struct ModelDesc {
   std::string name;
+  /// Independent sequences; attention runs within each.
+  int64_t batch = 1;
   int64_t seqLen = 0;
   int64_t hidden = 0;
   int64_t vocab = 0;
+  /// True: the model starts with a token embedding; false: it reads the
+  /// hidden states [batch x seqLen x hidden] as the input tensor "input".
+  bool hasEmbedding = true;
   /// [vocab x hidden] float table read by the embedding lookup.
   WeightDesc embedding;
   std::vector<LayerDesc> layers;
   std::optional<RopeDesc> rope;
+  /// False for a graph that ends with the last layer (no final norm and
+  /// vocabulary projection).
+  bool hasHead = true;
   NormDesc finalNorm;
   /// [hidden x vocab].
   WeightDesc lmHead;
-  /// The model's results in order: "logits" and, when the graph returns
-  /// it too, "final_norm" (the normalized last hidden state).
+  /// The model's results in order: "logits", "final_norm" (the normalized
+  /// last hidden state), "hidden" (the last hidden state) or "result" (the
+  /// rectangle `resultSlice` of the last hidden state).
   std::vector<std::string> outputs = {"logits"};
+  std::optional<SliceDesc> resultSlice;
 };
 
 } // namespace lapa::schedule
