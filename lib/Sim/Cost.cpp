@@ -302,7 +302,9 @@ void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
                     record->filter != predict::FilterRule::None;
     sizes.candidates =
         filtered ? uint64_t(std::ceil(double(pairs) * survivor)) : pairs;
-    selections[w[3]] = {keptPairs(m, n, base, record), pairs};
+    sizes.selectedKeys = keptPairs(m, n, base, record);
+    sizes.visibleKeys = pairs;
+    selections[w[3]] = {sizes.selectedKeys, pairs};
     break;
   }
   case Opcode::Predict: {
@@ -313,6 +315,8 @@ void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
     sizes.candidates = pairs;
     sizes.predictProducts = pairs * d;
     sizes.predictCompares = pairs;
+    sizes.selectedKeys = kept;
+    sizes.visibleKeys = pairs;
     selections[w[3]] = {kept, pairs};
     break;
   }

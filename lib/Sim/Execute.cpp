@@ -1494,6 +1494,8 @@ llvm::Error Executor::Impl::executeFilter(DataSizes &sizes, bool final) {
     }
     std::vector<uint32_t> kept = predict::selectMrsaKeys(
         select, partial, candidates, unsigned(visible), counts);
+    sizes.selectedKeys += kept.size();
+    sizes.visibleKeys += visible;
     if (kept.size() > t)
       return fail(llvm::formatv("row {0} keeps {1} keys but the index list "
                                 "has {2} slots; size T for the largest row",
@@ -1601,6 +1603,7 @@ llvm::Error Executor::Impl::executePredict(DataSizes &sizes) {
                           predict::OpCounts::total(total.multiplies);
   sizes.predictCompares = total.comparisons;
   sizes.candidates = input.shape.visiblePairs();
+  sizes.visibleKeys = sizes.candidates;
 
   uint64_t cBytes = (n + 7) / 8;
   llvm::Expected<Memory *> cMemory = bufferOf(w[9], "needed");
@@ -1615,6 +1618,7 @@ llvm::Error Executor::Impl::executePredict(DataSizes &sizes) {
   std::vector<uint16_t> indices(m * t, isa::kNoIndex);
   for (uint64_t i = 0; i < m; ++i) {
     llvm::ArrayRef<uint32_t> kept = result->selection.row(unsigned(i));
+    sizes.selectedKeys += kept.size();
     if (kept.size() > t)
       return fail(llvm::formatv("row {0} keeps {1} keys but the index list "
                                 "has {2} slots; size T for the largest row",

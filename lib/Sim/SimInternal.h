@@ -39,6 +39,9 @@ struct DataSizes {
   /// sddmm, spmm: (query, key) pairs a dense attention computes for the same
   /// rows, or 0 when unknown.
   uint64_t densePairs = 0;
+  /// topk, predict: key indices kept, and keys visible to the same rows.
+  uint64_t selectedKeys = 0;
+  uint64_t visibleKeys = 0;
 };
 
 /// Cycles and actions of one instruction.

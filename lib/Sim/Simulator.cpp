@@ -55,6 +55,13 @@ void ActionCounts::accumulate(const ActionCounts &other) {
     bufferWriteBytes[b] += other.bufferWriteBytes[b];
 }
 
+void SelectionCounts::accumulate(const SelectionCounts &other) {
+  selectedKeys += other.selectedKeys;
+  visibleKeys += other.visibleKeys;
+  gatheredRowsComputed += other.gatheredRowsComputed;
+  gatheredRows += other.gatheredRows;
+}
+
 double SimResult::effectiveGops() const {
   return seconds > 0 ? double(denseOps) / seconds / 1e9 : 0.0;
 }
@@ -251,6 +258,12 @@ lapa::sim::simulate(const isa::StreamFile &stream,
     GroupStats &group = result.layerStages[instructionGroup[i]];
     ++group.instructions;
     group.actions.accumulate(cost.actions);
+    group.selection.selectedKeys += sizes.selectedKeys;
+    group.selection.visibleKeys += sizes.visibleKeys;
+    if (inst.opcode() == isa::Opcode::Gemm && inst.hasFlag(isa::Gather)) {
+      group.selection.gatheredRowsComputed += sizes.activeRows;
+      group.selection.gatheredRows += inst.words[4];
+    }
     if (options.progress && (i & 0xffff) == 0xffff)
       options.progress(executor ? "functional" : "sizes", i + 1, count);
   }
@@ -320,6 +333,7 @@ lapa::sim::simulate(const isa::StreamFile &stream,
     std::map<std::string, double> scratch;
     group.energyPj = addDynamicEnergy(group.actions, config, scratch);
     result.actions.accumulate(group.actions);
+    result.selection.accumulate(group.selection);
     for (GroupStats *total : {&byStage[group.stage], &byLayer[group.layer]}) {
       total->instructions += group.instructions;
       total->busyCycles += group.busyCycles;
@@ -327,6 +341,7 @@ lapa::sim::simulate(const isa::StreamFile &stream,
       total->lastCycle = std::max(total->lastCycle, group.lastCycle);
       total->energyPj += group.energyPj;
       total->actions.accumulate(group.actions);
+      total->selection.accumulate(group.selection);
     }
   }
   for (auto &[stage, group] : byStage) {

@@ -83,6 +83,22 @@ struct ActionCounts {
   void accumulate(const ActionCounts &other);
 };
 
+/// Attention sparsity that the selection instructions achieved.
+struct SelectionCounts {
+  /// Key indices that topk and predict kept, summed over their query rows.
+  uint64_t selectedKeys = 0;
+  /// Keys visible to the same rows: all N keys, or keys j <= the row's
+  /// query index with flag Causal.
+  uint64_t visibleKeys = 0;
+  /// Rows of gathered GEMMs (flag Gather) that were computed, and all their
+  /// rows. Their ratio is the needed-token fraction of the projections that
+  /// prediction prunes.
+  uint64_t gatheredRowsComputed = 0;
+  uint64_t gatheredRows = 0;
+
+  void accumulate(const SelectionCounts &other);
+};
+
 struct UnitStats {
   uint64_t instructions = 0;
   /// Cycles the unit executed an instruction.
@@ -108,6 +124,7 @@ struct GroupStats {
   /// Dynamic energy in pJ.
   double energyPj = 0;
   ActionCounts actions;
+  SelectionCounts selection;
 };
 
 /// One instruction's place in time.
@@ -128,6 +145,7 @@ struct SimResult {
   uint64_t predictionMacOverlapCycles = 0;
 
   ActionCounts actions;
+  SelectionCounts selection;
   /// Dynamic energy per component name, in pJ.
   std::map<std::string, double> dynamicEnergyPj;
   /// Leakage energy per component name, in pJ.
