@@ -185,9 +185,67 @@ std::string weightName(Value source) {
   return "constant";
 }
 
+/// When the only use of a projection's `result` (through reshapes) is an
+/// addition of a vector broadcast along the rows, stores the vector as
+/// the weight's bias and returns the sum, which later parts read. Returns
+/// `result` itself otherwise. `explained` receives the ops absorbed.
+Value absorbBias(Value result, WeightDesc &weight,
+                 llvm::DenseSet<Operation *> &explained);
+
 int64_t numElements(Value value) {
   auto type = dyn_cast<ShapedType>(value.getType());
   return type && type.hasStaticShape() ? type.getNumElements() : -1;
+}
+
+Value absorbBias(Value result, WeightDesc &weight,
+                 llvm::DenseSet<Operation *> &explained) {
+  Value current = result;
+  SmallVector<Operation *> reshapes;
+  while (current.hasOneUse()) {
+    Operation *user = *current.getUsers().begin();
+    if (!isShapeOnly(user))
+      break;
+    reshapes.push_back(user);
+    current = user->getResult(0);
+  }
+  if (!current.hasOneUse())
+    return result;
+  auto add = dyn_cast<linalg::GenericOp>(*current.getUsers().begin());
+  if (!add || add.getNumDpsInputs() != 2 || !bodyOnly(add, {"arith.addf"}))
+    return result;
+  Value other = add.getDpsInputs()[0] == current ? add.getDpsInputs()[1]
+                                                  : add.getDpsInputs()[0];
+  // The bias: a vector of `out` values, broadcast by copies or views.
+  SmallVector<Operation *> broadcast;
+  Value source = other;
+  while (Operation *def = source.getDefiningOp()) {
+    if (matchPattern(source, m_Constant()))
+      break;
+    if (!isLayoutOp(def) || def->getNumOperands() == 0)
+      return result;
+    broadcast.push_back(def);
+    source = def->getOperand(0);
+  }
+  if (numElements(source) != weight.out)
+    return result;
+  std::optional<std::vector<float>> data = readConstantFloats(source);
+  if (!data && !isa<BlockArgument>(source))
+    return result;
+  weight.hasBias = true;
+  weight.bias = data ? std::move(*data) : std::vector<float>();
+  explained.insert(reshapes.begin(), reshapes.end());
+  explained.insert(broadcast.begin(), broadcast.end());
+  for (Operation *op : broadcast)
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      for (Value init : linalgOp.getDpsInits())
+        if (Operation *e = init.getDefiningOp())
+          explained.insert(e);
+  if (Operation *def = source.getDefiningOp())
+    explained.insert(def);
+  explained.insert(add);
+  if (Operation *e = add.getDpsInits()[0].getDefiningOp())
+    explained.insert(e);
+  return add->getResult(0);
 }
 
 //===----------------------------------------------------------------------===//
@@ -461,6 +519,9 @@ private:
   LogicalResult readRotary(AttentionOp attention, Value qProjection,
                            Value kProjection, bool &rotary);
   LogicalResult checkCoverage(Value result);
+  /// Reads the result of a graph without a head: the last hidden state or
+  /// a static slice of it (copied into an output argument or returned).
+  FailureOr<ModelDesc> readBlockResult(func::ReturnOp ret, Value last);
   InFlightDiagnostic error(Operation *op, const Twine &message) {
     return op->emitError() << message;
   }
@@ -930,10 +991,10 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
                               "sequence, head dim] shapes");
     return failure();
   }
-  if (qType.getDimSize(0) != 1) {
+  if (qType.getDimSize(0) != model.batch) {
     error(attention, prefix + " attention has batch " +
-                         Twine(qType.getDimSize(0)) +
-                         "; the ISA lowering schedules one sequence (batch 1)");
+                         Twine(qType.getDimSize(0)) + ", but the first has " +
+                         Twine(model.batch));
     return failure();
   }
   layer.heads = qType.getDimSize(1);
@@ -982,16 +1043,21 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
                                 "query projection");
       return failure();
     }
-  FailureOr<NormResult> norm = readNorm(normOut, prefix + " attention norm");
-  if (failed(norm))
-    return failure();
-  if (skipReshapes(norm->input) != skipReshapes(x)) {
-    emitError(normOut.getLoc()) << prefix
-                                << " attention norm does not read the layer "
-                                   "input; only pre-norm layers are supported";
-    return failure();
+  if (normOut == skipReshapes(x)) {
+    // The projections read the layer input directly (no pre-norm).
+    layer.hasAttentionNorm = false;
+  } else {
+    FailureOr<NormResult> norm = readNorm(normOut, prefix + " attention norm");
+    if (failed(norm))
+      return failure();
+    if (skipReshapes(norm->input) != skipReshapes(x)) {
+      emitError(normOut.getLoc()) << prefix
+                                  << " attention norm does not read the layer "
+                                     "input; only pre-norm layers are supported";
+      return failure();
+    }
+    layer.attentionNorm = norm->desc;
   }
-  layer.attentionNorm = norm->desc;
   WeightDesc *weights[4] = {&layer.query, &layer.key, &layer.value, &layer.output};
   for (unsigned i = 0; i < 4; ++i) {
     FailureOr<WeightDesc> weight =
@@ -1000,24 +1066,27 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
       return failure();
     *weights[i] = *weight;
   }
+  // A bias added right after a projection belongs to it.
+  Value results[4];
+  for (unsigned i = 0; i < 4; ++i)
+    results[i] = absorbBias(projections[i]->getResult(0), *weights[i], explained);
   for (unsigned i = 0; i < 3; ++i) {
     Value lhs = projections[i].getDpsInputs()[0];
     for (Value v = lhs; v != skipReshapes(lhs); v = v.getDefiningOp()->getOperand(0))
       explained.insert(v.getDefiningOp());
-    boundary.insert(projections[i]->getResult(0));
+    boundary.insert(results[i]);
   }
 
-  if (failed(readRotary(attention, projections[0]->getResult(0),
-                        projections[1]->getResult(0), layer.rotary)))
+  if (failed(readRotary(attention, results[0], results[1], layer.rotary)))
     return failure();
-  if (failed(explain(attention.getValue(), {projections[2]->getResult(0)},
-                     isLayoutOp, prefix + " value path")))
+  if (failed(explain(attention.getValue(), {results[2]}, isLayoutOp,
+                     prefix + " value path")))
     return failure();
   boundary.insert(attention.getResult());
   if (failed(explain(projections[3].getDpsInputs()[0], {attention.getResult()},
                      isLayoutOp, prefix + " attention output path")))
     return failure();
-  boundary.insert(projections[3]->getResult(0));
+  boundary.insert(results[3]);
 
   // Residual, norm and feed-forward block.
   auto findResidual = [&](Value a, Value b) -> Operation * {
@@ -1033,10 +1102,17 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
     });
     return found;
   };
-  Operation *residual1 = findResidual(x, projections[3]->getResult(0));
-  if (!residual1 || !bodyOnly(residual1, {"arith.addf"})) {
-    error(projections[3], prefix + " output projection is not added to the "
-                                   "layer input (a residual addition)");
+  Operation *residual1 = findResidual(x, results[3]);
+  if (!residual1) {
+    // An attention block without a residual: the layer ends here.
+    layer.residual = false;
+    layer.hasFfn = false;
+    x = results[3];
+    model.layers.push_back(std::move(layer));
+    return success();
+  }
+  if (!bodyOnly(residual1, {"arith.addf"})) {
+    error(residual1, prefix + " residual addition does more than add");
     return failure();
   }
   explained.insert(residual1);
@@ -1068,11 +1144,13 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
     return WalkResult::interrupt();
   });
   if (!found) {
-    if (!walk.wasInterrupted())
-      error(residual1, prefix + " has no feed-forward block (an up "
-                                "projection tagged lapa.ffn) after its "
-                                "attention");
-    return failure();
+    if (walk.wasInterrupted())
+      return failure();
+    // No feed-forward block reads h: the layer ends after the residual.
+    layer.hasFfn = false;
+    x = h;
+    model.layers.push_back(std::move(layer));
+    return success();
   }
   Value ffnIn = skipReshapes(up.getDpsInputs()[0]);
   func.walk([&](linalg::LinalgOp op) {
@@ -1155,6 +1233,89 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   return success();
 }
 
+FailureOr<ModelDesc> ModelReader::readBlockResult(func::ReturnOp ret,
+                                                  Value last) {
+  if (ret.getNumOperands() != 1) {
+    error(ret, "a graph without a vocabulary projection must return one "
+               "tensor, the last hidden state or a slice of it");
+    return failure();
+  }
+  model.hasHead = false;
+  Value result = ret.getOperand(0);
+  Value value = skipReshapes(result);
+  for (Value v = result; v != value; v = v.getDefiningOp()->getOperand(0))
+    explained.insert(v.getDefiningOp());
+  if (auto copy = value.getDefiningOp<linalg::CopyOp>()) {
+    explained.insert(copy);
+    value = skipReshapes(copy.getInputs()[0]);
+  }
+  int64_t R = model.batch * model.seqLen, H = model.hidden;
+  if (value == skipReshapes(last)) {
+    model.outputs = {"hidden"};
+  } else if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>()) {
+    explained.insert(slice);
+    Value source = skipReshapes(slice.getSource());
+    auto sourceType = cast<ShapedType>(slice.getSource().getType());
+    if (source != skipReshapes(last) || !slice.hasUnitStride() ||
+        !sourceType.hasStaticShape() || sourceType.getShape().back() != H ||
+        ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(slice.getStaticSizes())) {
+      error(slice, "the result is a slice that the lowering cannot map to "
+                   "rows and columns of the last hidden state");
+      return failure();
+    }
+    // Offsets and sizes over [..., rows, H]: every dimension before the
+    // last selects rows, and together they must form one row range.
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    ArrayRef<int64_t> shape = sourceType.getShape();
+    // List the selected rows (flattened over the leading dimensions) and
+    // require consecutive indices.
+    size_t dims = shape.size() - 1;
+    int64_t rows = 1;
+    for (size_t i = 0; i < dims; ++i)
+      rows *= sizes[i];
+    if (rows > (1 << 20)) {
+      error(slice, "the result slice selects too many rows to check");
+      return failure();
+    }
+    SmallVector<int64_t> index(dims, 0);
+    int64_t row = -1;
+    bool contiguous = true;
+    for (int64_t n = 0; n < rows; ++n) {
+      int64_t rest = n, flat = 0;
+      for (int64_t i = int64_t(dims) - 1; i >= 0; --i) {
+        index[i] = rest % sizes[i];
+        rest /= sizes[i];
+      }
+      for (size_t i = 0; i < dims; ++i)
+        flat = flat * shape[i] + offsets[i] + index[i];
+      if (n == 0)
+        row = flat;
+      else if (flat != row + n)
+        contiguous = false;
+    }
+    (void)R;
+    if (!contiguous) {
+      error(slice, "the result slice does not cover one contiguous range of "
+                   "rows");
+      return failure();
+    }
+    // `row` is the flattened index of the first selected row when later
+    // dimensions start at their offsets.
+    model.resultSlice = ::lapa::schedule::SliceDesc{row, rows, offsets.back(),
+                                                    sizes.back()};
+    model.outputs = {"result"};
+  } else {
+    emitError(result.getLoc()) << "the function returns a value that is not "
+                                  "the last layer's output or a slice of it";
+    return failure();
+  }
+  if (failed(checkCoverage(result)))
+    return failure();
+  return model;
+}
+
 LogicalResult ModelReader::checkCoverage(Value result) {
   llvm::DenseSet<Operation *> visited;
   llvm::DenseSet<Value> none;
@@ -1227,14 +1388,30 @@ FailureOr<ModelDesc> ModelReader::read() {
                  "lapa-raise-attention");
     return failure();
   }
-  FailureOr<NormResult> norm0 =
-      readNorm(skipReshapes(firstQuery.getDpsInputs()[0]), "layer 0 attention norm");
-  if (failed(norm0))
-    return failure();
-  Value x = norm0->input;
-  model.hidden = cast<ShapedType>(x.getType()).getShape().back();
-  if (failed(readEmbedding(x)))
-    return failure();
+  model.batch = qType.getRank() == 4 ? qType.getDimSize(0) : 1;
+  Value firstInput = skipReshapes(firstQuery.getDpsInputs()[0]);
+  Value x;
+  if (isa<BlockArgument>(firstInput)) {
+    // An encoder block that reads hidden states [batch x seq x hidden].
+    x = firstInput;
+    model.hasEmbedding = false;
+    model.hidden = cast<ShapedType>(x.getType()).getShape().back();
+    if (numElements(x) != model.batch * model.seqLen * model.hidden) {
+      emitError(x.getLoc()) << "the input has " << numElements(x)
+                            << " elements; expected batch x sequence x "
+                               "hidden = "
+                            << model.batch * model.seqLen * model.hidden;
+      return failure();
+    }
+  } else {
+    FailureOr<NormResult> norm0 = readNorm(firstInput, "layer 0 attention norm");
+    if (failed(norm0))
+      return failure();
+    x = norm0->input;
+    model.hidden = cast<ShapedType>(x.getType()).getShape().back();
+    if (failed(readEmbedding(x)))
+      return failure();
+  }
   boundary.insert(x);
 
   for (auto [i, attention] : llvm::enumerate(attentions))
@@ -1248,10 +1425,8 @@ FailureOr<ModelDesc> ModelReader::read() {
   for (Value candidate : ret.getOperands())
     if (skipReshapes(candidate).getDefiningOp<linalg::MatmulOp>())
       result = candidate;
-  if (!result) {
-    error(ret, "none of the results is the logits of a final linalg.matmul");
-    return failure();
-  }
+  if (!result)
+    return readBlockResult(ret, x);
   Value logits = skipReshapes(result);
   for (Value v = result; v != logits; v = v.getDefiningOp()->getOperand(0))
     explained.insert(v.getDefiningOp());
