@@ -496,6 +496,13 @@ llvm::Error Scheduler::addWeights() {
     else
       return makeError("unknown model output '" + output + "'");
   }
+  // Key lists spilled by prediction: two KV heads' query heads.
+  int64_t maxGroup = 1;
+  for (const LayerDesc &layer : model.layers)
+    if (layer.kvHeads > 0)
+      maxGroup = std::max(maxGroup, layer.heads / layer.kvHeads);
+  emitter.addTensor("key_lists", TensorRole::Scratch, ElementType::U16,
+                    {uint64_t(2 * maxGroup), uint64_t(S), uint64_t(S)});
   // Zero bytes that clear a needed-token bitmap, and the key lists of
   // dense attention: row i lists keys 0 .. S-1 (causal: 0 .. i).
   std::vector<uint8_t> zeros(llvm::alignTo((S + 7) / 8, 4), 0);
@@ -954,6 +961,12 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   // by KV head), their scales, and the key lists of a KV head's queries.
   ALLOC(xsAll, temp, S * 4, what + ": the input scales of every token");
   std::array<Slot, 2> kHead, vHead, kScale, vScale, kStep, indices, needed;
+  bool spill = false;
+  // Where the key lists of query head `hh`, rows from `r0`, go: the
+  // speculation buffer, or a tile slot that is then stored to DRAM.
+  auto listsInDram = [&](unsigned parity, int64_t hh, int64_t r0) {
+    return tensor("key_lists") + ((parity * group + hh) * S + r0) * slots * 2;
+  };
   for (unsigned i = 0; i < 2; ++i) {
     ALLOC(k, kv, S * d, what + ": the INT8 keys of a head");
     ALLOC(v, kv, S * d, what + ": the INT8 values of a head");
@@ -965,18 +978,23 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     vScale[i] = vs;
     if (!dense) {
       // The second copy lets prediction of the next KV head overlap
-      // attention of this one; without room for it both share one.
-      llvm::Expected<Slot> idx = spec.allocate(
-          group * S * slots * 2, what + ": the key lists of a head group");
-      if (!idx && i == 1) {
-        llvm::consumeError(idx.takeError());
-        idx = indices[0];
+      // attention of this one; without room for it both share one, and
+      // without room for one the lists go to DRAM tile by tile.
+      if (!spill) {
+        llvm::Expected<Slot> idx = spec.allocate(
+            group * S * slots * 2, what + ": the key lists of a head group");
+        if (!idx) {
+          llvm::consumeError(idx.takeError());
+          if (i == 0)
+            spill = true;
+          else
+            idx = indices[0];
+        }
+        if (idx)
+          indices[i] = *idx;
       }
-      if (!idx)
-        return idx.takeError();
       ALLOC(need, spec, bitmapBytes, what + ": a needed-token bitmap");
       ALLOC(step, temp, 4, what + ": a key step");
-      indices[i] = *idx;
       needed[i] = need;
       kStep[i] = step;
     }
@@ -1008,11 +1026,8 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                          const Slot &out) -> llvm::Error {
     uint32_t tempMark = temp.mark(), weightMark = weight.mark(),
              kvMark = kv.mark(), tokenMark = token.mark();
-    auto accOrErr = allocateAny({Role::Temp, Role::Kv, Role::Token}, S * d * 4,
-                                what + ": a head's accumulators");
-    if (!accOrErr)
-      return accOrErr.takeError();
-    Slot acc = *accOrErr;
+    // The i32 sums accumulate in `out` and are dequantized in place.
+    const Slot &acc = out;
     ALLOC(wScales, temp, d * 4, what + ": a head's weight scales");
     std::array<Slot, 2> wTiles;
     for (unsigned i = 0; i < 2; ++i) {
@@ -1054,7 +1069,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         reads.push_back(access1d(acc, 0, S * d * 4));
       emitter.emit(inst, reads, {access1d(acc, 0, S * d * 4)});
     }
-    dequant(acc, out, S, d, &xsAll, 0, &wScales, 0, d, false);
+    dequant(acc, acc, S, d, &xsAll, 0, &wScales, 0, d, false);
     const WeightDesc &weightDesc = weightName == "wk" ? layer.key : layer.value;
     if (weightDesc.hasBias) {
       ALLOC(bias, temp, d * 4, what + ": a head's bias");
@@ -1157,6 +1172,11 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
           }
           Slot idx = indices[parity];
           uint64_t idxOffset = (hh * S + r0) * slots * 2;
+          if (spill) {
+            ALLOC(tileLists, spec, rows * slots * 2, what + ": a tile's key lists");
+            idx = tileLists;
+            idxOffset = 0;
+          }
           emitter.emit(makeInst(Opcode::TopK, causal,
                                 {{1, partial.word()}, {2, survivors.word()},
                                  {3, idx.word(idxOffset)}, {4, u32(rows)},
@@ -1167,6 +1187,9 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                         access1d(needed[parity], 0, bitmapBytes)},
                        {access1d(idx, idxOffset, rows * slots * 2),
                         access1d(needed[parity], 0, bitmapBytes)});
+          if (spill)
+            store(listsInDram(parity, hh, r0), idx, 0, 1, rows * slots * 2,
+                  rows * slots * 2, rows * slots * 2);
           releaseAll(tileMarks);
         }
       }
@@ -1206,7 +1229,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         int64_t h = kvh * group + hh;
         for (int64_t r0 = 0; r0 < S; r0 += tq) {
           int64_t rows = std::min(tq, S - r0);
-          uint32_t tMark = temp.mark();
+          Marks tileMarks = markAll();
           ALLOC(qf, temp, rows * d * 4, what + ": a query tile");
           ALLOC(qp, temp, rows * d * containerBytes(queryBits),
                 what + ": the query at the predictor's width");
@@ -1215,6 +1238,11 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
           quant(qf, 0, d, qp, d, qStep, 0, rows, d, queryBits, true);
           Slot idx = indices[parity];
           uint64_t idxOffset = (hh * S + r0) * slots * 2;
+          if (spill) {
+            ALLOC(tileLists, spec, rows * slots * 2, what + ": a tile's key lists");
+            idx = tileLists;
+            idxOffset = 0;
+          }
           emitter.emit(
               makeInst(Opcode::Predict, causal,
                        {{1, qp.word()}, {2, kPred->word()},
@@ -1229,7 +1257,10 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                access1d(needed[parity], 0, bitmapBytes)},
               {access1d(idx, idxOffset, rows * slots * 2),
                access1d(needed[parity], 0, bitmapBytes)});
-          temp.release(tMark);
+          if (spill)
+            store(listsInDram(parity, hh, r0), idx, 0, 1, rows * slots * 2,
+                  rows * slots * 2, rows * slots * 2);
+          releaseAll(tileMarks);
         }
       }
     }
@@ -1260,6 +1291,11 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
           load(tensor(layer.causal ? "dense_keys_causal" : "dense_keys") +
                    r0 * S * 2,
                table, 0, 1, rows * S * 2, rows * S * 2, rows * S * 2);
+          idx = table;
+        } else if (spill) {
+          ALLOC(table, temp, rows * slots * 2, what + ": the key lists");
+          load(listsInDram(parity, hh, r0), table, 0, 1, rows * slots * 2,
+               rows * slots * 2, rows * slots * 2);
           idx = table;
         } else {
           idx = indices[parity];
