@@ -1,0 +1,678 @@
+//===- lapa-run.cpp - The end-to-end driver of lapa -----------------------===//
+//
+// Runs import, compilation, stream emission and simulation in one process
+// for one model and several designs (hardware configuration plus
+// predictor). It prints one comparison table: cycles, time, energy by
+// stage, effective GOPS, GOPS/W, prediction overhead and sparsity achieved.
+// The table also gives the accuracy against a reference and against the
+// dense design, and the energy-efficiency ratio of LAPA to each peer. With
+// no arguments it runs the bundled tinyllama-kjv model on reference window
+// w0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Comparison.h"
+#include "Designs.h"
+#include "Flow.h"
+
+#include "lapa/Sim/Report.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+#include <chrono>
+#include <memory>
+
+using namespace lapa;
+using namespace lapa::run;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("lapa-run options");
+
+cl::opt<std::string> modelPath(
+    "model",
+    cl::desc("Model: a folder with config.json and model.safetensors "
+             "(imported with embedded weights), or an MLIR file (weights "
+             "passed as arguments make the run timing-only). Default: the "
+             "bundled examples/tinyllama-kjv with reference window w0"),
+    cl::value_desc("path"), cl::cat(category));
+cl::opt<int64_t> seqLen(
+    "seq-len",
+    cl::desc("Sequence length of an imported model (default: the number of "
+             "tokens given, else 128)"),
+    cl::init(0), cl::value_desc("n"), cl::cat(category));
+cl::opt<std::string> tokensSpec(
+    "tokens",
+    cl::desc("Token ids: an i32 tensor of a safetensors file; the first "
+             "--seq-len of them are used"),
+    cl::value_desc("file:tensor"), cl::cat(category));
+cl::opt<std::string> referencePath(
+    "reference",
+    cl::desc("Safetensors file with reference windows (WINDOW.tokens i32 "
+             "[T], WINDOW.logits f32 [T, V]): the tokens are the input and "
+             "the logits the reference"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> windowName("window",
+                                cl::desc("Window of --reference (default w0)"),
+                                cl::init("w0"), cl::value_desc("name"),
+                                cl::cat(category));
+cl::opt<bool> timingOnly("timing-only",
+                         cl::desc("Simulate timing and energy without data"),
+                         cl::cat(category));
+cl::opt<double> neededFraction(
+    "needed-fraction",
+    cl::desc("Timing-only: fraction of a gathered GEMM's rows computed "
+             "(0..1, default 1)"),
+    cl::init(1.0), cl::cat(category));
+cl::list<std::string> designSpecs(
+    "design",
+    cl::desc("A design to run, NAME=HW.yaml:PREDICTOR (repeatable); a "
+             "relative path not found is looked up in --hw-dir"),
+    cl::value_desc("spec"), cl::cat(category));
+cl::opt<bool> compareDefaults(
+    "compare",
+    cl::desc("Add the default designs: lapa (lapa-28nm, 'lapa "
+             "keep_ratio=0.25'), dense (dense-28nm), sanger, fact and "
+             "energon. Used when no --design is given"),
+    cl::cat(category));
+cl::opt<std::string> hwDir(
+    "hw-dir",
+    cl::desc("Folder of the hardware configurations (default: the "
+             "repository's examples/hw)"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> sweepSpec(
+    "sweep",
+    cl::desc("Run the LAPA design at each value of a predictor parameter, "
+             "e.g. keep_ratio=0.1,0.2,0.3"),
+    cl::value_desc("param=v1,v2,..."), cl::cat(category));
+cl::opt<std::string> jsonPath("json",
+                              cl::desc("Write the comparison as JSON ('-' "
+                                       "for standard output)"),
+                              cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> csvPath("csv",
+                             cl::desc("Write the comparison as CSV rows "
+                                      "design,metric,value"),
+                             cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> reportPath(
+    "report",
+    cl::desc("Write a self-contained HTML report with SVG charts"),
+    cl::value_desc("file.html"), cl::cat(category));
+cl::opt<std::string> traceDir(
+    "trace", cl::desc("Write a Chrome trace per design into this folder"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> saveIrDir(
+    "save-ir",
+    cl::desc("Write the imported and raised IR, and each design's lapa_isa "
+             "IR and .lapa stream, into this folder"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("Do not print the table"),
+                    cl::cat(category));
+cl::opt<bool> verbose("verbose", cl::desc("Log each stage with its time"),
+                      cl::cat(category));
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "lapa-run") << message << "\n";
+  return 1;
+}
+
+int fail(llvm::Error error) {
+  int code = 1;
+  llvm::handleAllErrors(
+      std::move(error),
+      [&](const StageError &stage) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        stage.log(os);
+        fail(text);
+        if (!stage.reproducerPath.empty())
+          llvm::WithColor::note(llvm::errs(), "lapa-run")
+              << "the input of stage '" << stageName(stage.stage)
+              << "' is in " << stage.reproducerPath << "\n";
+        if (!stage.command.empty())
+          llvm::WithColor::note(llvm::errs(), "lapa-run")
+              << "rerun the stage with: " << stage.command << "\n";
+      },
+      [&](const llvm::ErrorInfoBase &other) { fail(other.message()); });
+  return code;
+}
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 message.str());
+}
+
+llvm::Error writeFile(llvm::StringRef path,
+                      llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  std::error_code code;
+  llvm::ToolOutputFile file(path, code, llvm::sys::fs::OF_Text);
+  if (code)
+    return llvm::createStringError(code, "cannot write '%s': %s",
+                                   path.str().c_str(), code.message().c_str());
+  write(file.os());
+  file.keep();
+  return llvm::Error::success();
+}
+
+llvm::Error makeDirectory(llvm::StringRef path, llvm::StringRef option) {
+  if (std::error_code code = llvm::sys::fs::create_directories(path))
+    return makeError(llvm::formatv("{0}: cannot create folder '{1}': {2}",
+                                   option, path, code.message()));
+  return llvm::Error::success();
+}
+
+/// Inputs of the functional run: token ids and, optionally, reference
+/// logits of the same rows.
+struct RunInputs {
+  std::vector<int32_t> tokens;
+  std::vector<float> referenceLogits;
+  uint64_t vocabulary = 0;
+  std::string description;
+};
+
+/// Reads --tokens FILE:TENSOR.
+llvm::Expected<std::vector<int32_t>> readTokens(llvm::StringRef spec) {
+  size_t colon = spec.rfind(':');
+  if (colon == llvm::StringRef::npos || colon == 0 || colon + 1 == spec.size())
+    return makeError(llvm::formatv("invalid --tokens '{0}': expected "
+                                   "FILE:TENSOR, for example "
+                                   "tokens.safetensors:tokens",
+                                   spec));
+  llvm::StringRef path = spec.take_front(colon);
+  llvm::StringRef tensor = spec.drop_front(colon + 1);
+  llvm::Expected<support::SafetensorsFile> file =
+      support::SafetensorsFile::open(path);
+  if (!file)
+    return file.takeError();
+  const support::TensorInfo *info = file->find(tensor);
+  if (!info)
+    return makeError(llvm::formatv("--tokens: '{0}' has no tensor '{1}'",
+                                   path, tensor));
+  if (info->shape.size() != 1 &&
+      !(info->shape.size() == 2 && info->shape[0] == 1))
+    return makeError(llvm::formatv("--tokens: tensor '{0}' of '{1}' has "
+                                   "shape {2}; token ids must be [T] or "
+                                   "[1, T]",
+                                   tensor, path, info->shapeString()));
+  return file->readI32(tensor);
+}
+
+/// Reads WINDOW.tokens and WINDOW.logits of a reference file.
+llvm::Error readReference(llvm::StringRef path, llvm::StringRef window,
+                          RunInputs &inputs) {
+  llvm::Expected<support::SafetensorsFile> file =
+      support::SafetensorsFile::open(path);
+  if (!file)
+    return file.takeError();
+  std::string tokensName = (window + ".tokens").str();
+  std::string logitsName = (window + ".logits").str();
+  const support::TensorInfo *tokens = file->find(tokensName);
+  const support::TensorInfo *logits = file->find(logitsName);
+  if (!tokens || !logits)
+    return makeError(llvm::formatv(
+        "--reference: '{0}' has no tensor '{1}'; --window must name a "
+        "window with WINDOW.tokens and WINDOW.logits",
+        path, tokens ? logitsName : tokensName));
+  if (tokens->shape.size() != 1 || logits->shape.size() != 2 ||
+      logits->shape[0] != tokens->shape[0])
+    return makeError(llvm::formatv(
+        "--reference: '{0}' has {1} of shape {2} and {3} of shape {4}; "
+        "expected [T] and [T, V]",
+        path, tokensName, tokens->shapeString(), logitsName,
+        logits->shapeString()));
+  llvm::Expected<std::vector<int32_t>> ids = file->readI32(tokensName);
+  if (!ids)
+    return ids.takeError();
+  llvm::Expected<std::vector<float>> values = file->readF32(logitsName);
+  if (!values)
+    return values.takeError();
+  inputs.tokens = std::move(*ids);
+  inputs.referenceLogits = std::move(*values);
+  inputs.vocabulary = logits->shape[1];
+  inputs.description = llvm::formatv("window {0} of {1}", window,
+                                     llvm::sys::path::filename(path))
+                           .str();
+  return llvm::Error::success();
+}
+
+/// Draws the simulator's progress on standard error when it is a terminal.
+class ProgressLine {
+public:
+  explicit ProgressLine(bool enabled) : enabled(enabled) {}
+  ~ProgressLine() { clear(); }
+  void show(const llvm::Twine &text) {
+    if (!enabled)
+      return;
+    std::string line = text.str();
+    llvm::errs() << "\r" << line;
+    if (line.size() < width)
+      llvm::errs() << std::string(width - line.size(), ' ');
+    width = line.size();
+  }
+  void clear() {
+    if (enabled && width)
+      llvm::errs() << "\r" << std::string(width, ' ') << "\r";
+    width = 0;
+  }
+  bool isEnabled() const { return enabled; }
+
+private:
+  bool enabled;
+  size_t width = 0;
+};
+
+/// Fills the accuracy of one functional run from its logits.
+llvm::Error scoreRun(DesignResult &result, const SimRun &run,
+                     const RunInputs &inputs) {
+  const support::TensorData *logits = nullptr;
+  for (const support::TensorData &tensor : run.outputs)
+    if (tensor.name == "logits")
+      logits = &tensor;
+  if (!logits && run.outputs.size() == 1)
+    logits = &run.outputs.front();
+  if (!logits)
+    return llvm::Error::success();
+  if (logits->shape.size() != 2 || logits->dtype != support::DType::F32)
+    return makeError(llvm::formatv(
+        "design '{0}': the output '{1}' is not a 2-D f32 tensor of logits",
+        result.label, logits->name));
+  llvm::Expected<std::vector<float>> values = sim::tensorAsFloats(*logits);
+  if (!values)
+    return values.takeError();
+  result.logits = std::move(*values);
+  result.logitRows = logits->shape[0];
+  result.vocabulary = logits->shape[1];
+
+  std::vector<float> reference;
+  if (!inputs.referenceLogits.empty()) {
+    if (inputs.vocabulary != result.vocabulary)
+      return makeError(llvm::formatv(
+          "design '{0}': the model has {1} logits per token but the "
+          "reference has {2}",
+          result.label, result.vocabulary, inputs.vocabulary));
+    reference.assign(inputs.referenceLogits.begin(),
+                     inputs.referenceLogits.begin() +
+                         result.logitRows * result.vocabulary);
+    llvm::Expected<sim::TensorComparison> comparison = sim::compareTensors(
+        logits->name, result.logits, "reference", reference);
+    if (!comparison)
+      return comparison.takeError();
+    result.accuracy.vsReference = *comparison;
+  }
+  llvm::Expected<sim::LanguageModelScore> score = sim::scoreLanguageModel(
+      result.logits, result.logitRows, result.vocabulary,
+      llvm::ArrayRef<int32_t>(inputs.tokens).take_front(result.logitRows),
+      reference);
+  if (!score)
+    return score.takeError();
+  result.accuracy.score = *score;
+  return llvm::Error::success();
+}
+
+/// The whole run: options to comparison.
+class Driver {
+public:
+  explicit Driver(const char *argv0) : argv0(argv0) {}
+  int run();
+
+private:
+  llvm::Error prepare();
+  llvm::Expected<DesignResult> runDesign(const Design &design,
+                                         llvm::StringRef label,
+                                         llvm::StringRef position);
+  llvm::Error runSweep();
+  llvm::Error writeOutputs();
+
+  const char *argv0;
+  std::string examplesDir;
+  std::string hwFolder;
+  std::vector<Design> designs;
+  RunInputs inputs;
+  std::unique_ptr<Flow> flow;
+  Comparison comparison;
+  bool runTimingOnly = false;
+  std::unique_ptr<ProgressLine> progress;
+};
+
+llvm::Error Driver::prepare() {
+  examplesDir = findExamplesDir(argv0);
+  hwFolder = hwDir;
+  if (hwFolder.empty() && !examplesDir.empty()) {
+    llvm::SmallString<256> path(examplesDir);
+    llvm::sys::path::append(path, "hw");
+    hwFolder = std::string(path);
+  }
+
+  // The model and its inputs; the bundled example when --model is absent.
+  std::string model = modelPath;
+  std::string reference = referencePath;
+  if (model.empty()) {
+    if (examplesDir.empty())
+      return makeError("the bundled example was not found beside the "
+                       "executable; give --model PATH (and --hw-dir)");
+    llvm::SmallString<256> path(examplesDir);
+    llvm::sys::path::append(path, "tinyllama-kjv");
+    model = std::string(path);
+    if (reference.empty() && tokensSpec.empty() && !timingOnly) {
+      llvm::sys::path::append(path, "reference.safetensors");
+      reference = std::string(path);
+    }
+  }
+  if (!(neededFraction >= 0 && neededFraction <= 1))
+    return makeError(llvm::formatv("--needed-fraction={0} is outside [0, 1]",
+                                   neededFraction.getValue()));
+  if (timingOnly && (!reference.empty() || !tokensSpec.empty()))
+    return makeError("--timing-only reads no data; drop --tokens and "
+                     "--reference");
+  if (!reference.empty() && !tokensSpec.empty())
+    return makeError("give either --tokens or --reference, not both: the "
+                     "reference window supplies the tokens");
+  if (seqLen < 0)
+    return makeError(llvm::formatv("--seq-len={0} is negative; give the "
+                                   "number of tokens",
+                                   seqLen.getValue()));
+
+  if (!reference.empty()) {
+    if (llvm::Error error = readReference(reference, windowName, inputs))
+      return error;
+  } else if (!tokensSpec.empty()) {
+    llvm::Expected<std::vector<int32_t>> tokens = readTokens(tokensSpec);
+    if (!tokens)
+      return tokens.takeError();
+    inputs.tokens = std::move(*tokens);
+    inputs.description =
+        llvm::formatv("tokens {0}", llvm::sys::path::filename(tokensSpec))
+            .str();
+  }
+  runTimingOnly = timingOnly;
+
+  // Sequence length: --seq-len, else the tokens given, else 128.
+  int64_t length = seqLen;
+  if (length == 0)
+    length = inputs.tokens.empty() ? 128 : int64_t(inputs.tokens.size());
+  if (!inputs.tokens.empty()) {
+    if (int64_t(inputs.tokens.size()) < length)
+      return makeError(llvm::formatv(
+          "--seq-len={0} needs {0} token ids, but only {1} were given",
+          length, inputs.tokens.size()));
+    inputs.tokens.resize(length);
+  }
+
+  // Designs.
+  std::vector<DesignSpec> specs;
+  for (const std::string &text : designSpecs) {
+    llvm::Expected<DesignSpec> spec = parseDesignSpec(text);
+    if (!spec)
+      return spec.takeError();
+    specs.push_back(*spec);
+  }
+  if (compareDefaults)
+    for (const DesignSpec &spec : defaultDesignSpecs())
+      specs.push_back(spec);
+  if (specs.empty())
+    specs = modelPath.empty() ? exampleDesignSpecs() : defaultDesignSpecs();
+  for (const DesignSpec &spec : specs) {
+    for (const Design &other : designs)
+      if (other.name == spec.name)
+        return makeError(llvm::formatv(
+            "two designs are named '{0}'; give each --design its own name",
+            spec.name));
+    llvm::Expected<Design> design = resolveDesign(spec, hwFolder);
+    if (!design)
+      return design.takeError();
+    designs.push_back(std::move(*design));
+  }
+
+  for (llvm::StringRef dir : {llvm::StringRef(saveIrDir),
+                              llvm::StringRef(traceDir)})
+    if (!dir.empty())
+      if (llvm::Error error = makeDirectory(
+              dir, dir == llvm::StringRef(saveIrDir) ? "--save-ir" : "--trace"))
+        return error;
+
+  FlowOptions flowOptions;
+  flowOptions.modelPath = model;
+  flowOptions.seqLen = length;
+  flowOptions.saveIrDir = saveIrDir;
+  flowOptions.toolDir = llvm::sys::path::parent_path(
+                            llvm::sys::fs::getMainExecutable(
+                                argv0, (void *)&findExamplesDir))
+                            .str();
+  flowOptions.log = verbose ? &llvm::errs() : nullptr;
+  flow = std::make_unique<Flow>(flowOptions);
+  comparison.tokens = uint64_t(length);
+  comparison.inputDescription = inputs.description;
+  return llvm::Error::success();
+}
+
+llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
+                                               llvm::StringRef label,
+                                               llvm::StringRef position) {
+  progress->show(llvm::formatv("lapa-run: compiling {0} {1}", label, position));
+  llvm::Expected<isa::StreamFile> stream = flow->compile(design);
+  if (!stream)
+    return stream.takeError();
+
+  if (!runTimingOnly && hasRuntimeWeights(*stream)) {
+    if (!inputs.tokens.empty())
+      return makeError(llvm::formatv(
+          "design '{0}': the model's weights are function arguments, which "
+          "lapa-run does not bind; run it with --timing-only, or import the "
+          "model with embedded weights",
+          label));
+    runTimingOnly = true;
+    comparison.notes.push_back(
+        "the model's weights are function arguments, so every design ran "
+        "timing-only");
+  }
+  if (!runTimingOnly && inputs.tokens.empty())
+    return makeError("no input tokens: give --tokens FILE:TENSOR or "
+                     "--reference FILE, or run --timing-only");
+
+  SimRequest request;
+  request.tokens = inputs.tokens;
+  request.timingOnly = runTimingOnly;
+  request.neededFraction = neededFraction;
+  request.keepTimeline = !traceDir.empty();
+  std::string labelText = label.str();
+  std::string positionText = position.str();
+  request.progress = [&, labelText, positionText](llvm::StringRef pass,
+                                                  uint64_t done,
+                                                  uint64_t total) {
+    progress->show(llvm::formatv("lapa-run: simulating {0} {1}: {2} {3}%",
+                                 labelText, positionText, pass,
+                                 total ? 100 * done / total : 0));
+  };
+  progress->show(
+      llvm::formatv("lapa-run: simulating {0} {1}", label, position));
+  llvm::Expected<SimRun> run = flow->simulate(design, *stream, request);
+  if (!run)
+    return run.takeError();
+
+  DesignResult result;
+  result.label = label.str();
+  result.hwPath = design.hwPath;
+  result.configName = design.config.name;
+  result.predictorText = design.predictorText;
+  result.dense = design.predictor.scheme == predict::Scheme::Dense;
+  result.lapa = design.predictor.scheme == predict::Scheme::Lapa;
+  if (!runTimingOnly)
+    if (llvm::Error error = scoreRun(result, *run, inputs))
+      return std::move(error);
+  result.sim = std::move(run->result);
+
+  if (!traceDir.empty()) {
+    llvm::SmallString<256> path(traceDir);
+    llvm::sys::path::append(path, label + ".trace.json");
+    if (llvm::Error error = writeFile(path, [&](llvm::raw_ostream &os) {
+          sim::writeChromeTrace(os, *stream, result.sim, design.config);
+        }))
+      return std::move(error);
+    result.sim.timeline.clear();
+  }
+  return std::move(result);
+}
+
+llvm::Error Driver::runSweep() {
+  auto [parameter, valueList] = llvm::StringRef(sweepSpec).split('=');
+  llvm::SmallVector<llvm::StringRef> values;
+  valueList.split(values, ',', -1, /*KeepEmpty=*/false);
+  if (parameter.empty() || values.empty())
+    return makeError(llvm::formatv("invalid --sweep '{0}': expected "
+                                   "PARAMETER=V1,V2,..., for example "
+                                   "keep_ratio=0.1,0.2,0.3",
+                                   sweepSpec.getValue()));
+  const Design *base = nullptr;
+  for (const Design &design : designs)
+    if (design.predictor.scheme == predict::Scheme::Lapa) {
+      base = &design;
+      break;
+    }
+  if (!base)
+    return makeError("--sweep varies the LAPA design's predictor, but no "
+                     "design uses the lapa scheme; add one with --design or "
+                     "--compare");
+
+  SweepResult sweep;
+  sweep.parameter = parameter.str();
+  sweep.design = base->name;
+  for (size_t v = 0; v < values.size(); ++v) {
+    Design point = *base;
+    point.predictorText =
+        withParameter(base->predictorText, parameter, values[v].trim());
+    llvm::Expected<predict::PredictorConfig> predictor =
+        predict::parsePredictorConfig(point.predictorText);
+    if (!predictor)
+      return makeError(llvm::formatv("--sweep value {0}={1}: {2}", parameter,
+                                     values[v].trim(),
+                                     llvm::toString(predictor.takeError())));
+    point.predictor = *predictor;
+    point.name = (base->name + "." + parameter + "-" + values[v].trim()).str();
+    llvm::Expected<DesignResult> result = runDesign(
+        point, (parameter + "=" + values[v].trim()).str(),
+        llvm::formatv("(sweep {0}/{1})", v + 1, values.size()).str());
+    if (!result)
+      return result.takeError();
+    sweep.points.push_back(std::move(*result));
+  }
+  comparison.sweep = std::move(sweep);
+  return llvm::Error::success();
+}
+
+llvm::Error Driver::writeOutputs() {
+  if (!quiet)
+    printComparison(llvm::outs(), comparison);
+  if (!jsonPath.empty())
+    if (llvm::Error error = writeFile(jsonPath, [&](llvm::raw_ostream &os) {
+          os << llvm::formatv("{0:2}", comparisonToJSON(comparison)) << "\n";
+        }))
+      return error;
+  if (!csvPath.empty())
+    if (llvm::Error error = writeFile(csvPath, [&](llvm::raw_ostream &os) {
+          writeComparisonCSV(os, comparison);
+        }))
+      return error;
+  if (!reportPath.empty())
+    if (llvm::Error error = writeFile(reportPath, [&](llvm::raw_ostream &os) {
+          writeComparisonHtml(os, comparison);
+        }))
+      return error;
+  return llvm::Error::success();
+}
+
+int Driver::run() {
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  progress = std::make_unique<ProgressLine>(
+      llvm::sys::Process::StandardErrIsDisplayed() && !verbose);
+
+  if (llvm::Error error = prepare())
+    return fail(std::move(error));
+  progress->show("lapa-run: importing the model");
+  if (llvm::Error error = flow->loadModel()) {
+    progress->clear();
+    return fail(std::move(error));
+  }
+  comparison.model = flow->modelName();
+
+  if (flow->vocabularySize() > 0)
+    for (size_t t = 0; t < inputs.tokens.size(); ++t)
+      if (inputs.tokens[t] < 0 || inputs.tokens[t] >= flow->vocabularySize()) {
+        progress->clear();
+        return fail(llvm::formatv("token {0} at position {1} is outside the "
+                                  "model's vocabulary [0, {2}); give token "
+                                  "ids of this model",
+                                  inputs.tokens[t], t,
+                                  flow->vocabularySize()));
+      }
+
+  for (size_t d = 0; d < designs.size(); ++d) {
+    llvm::Expected<DesignResult> result = runDesign(
+        designs[d], designs[d].name,
+        llvm::formatv("({0}/{1})", d + 1, designs.size()).str());
+    if (!result) {
+      progress->clear();
+      return fail(result.takeError());
+    }
+    if (result->lapa && comparison.lapaDesign.empty())
+      comparison.lapaDesign = result->label;
+    if (result->dense && comparison.denseDesign.empty())
+      comparison.denseDesign = result->label;
+    comparison.designs.push_back(std::move(*result));
+  }
+  if (!sweepSpec.empty())
+    if (llvm::Error error = runSweep()) {
+      progress->clear();
+      return fail(std::move(error));
+    }
+  progress->clear();
+
+  comparison.timingOnly = runTimingOnly;
+  comparison.neededFraction = neededFraction;
+  if (llvm::Error error = finalizeComparison(comparison))
+    return fail(std::move(error));
+  if (comparison.modelOps)
+    comparison.notes.push_back(llvm::formatv(
+        "GOPS and GOPS/W of every design count the same {0} dense-equivalent "
+        "operations (those of design '{1}'), so GOPS/W ratios are energy "
+        "ratios",
+        comparison.modelOps,
+        comparison.denseDesign.empty() ? comparison.designs.front().label
+                                       : comparison.denseDesign));
+  if (comparison.timingOnly)
+    comparison.notes.push_back(llvm::formatv(
+        "timing-only: top-k keeps keep_ratio of each row's visible keys and "
+        "gathered projections compute {0} of their rows; no accuracy",
+        neededFraction.getValue()));
+  if (llvm::Error error = writeOutputs())
+    return fail(std::move(error));
+  if (verbose)
+    llvm::errs() << llvm::formatv(
+        "lapa-run: finished in {0:f2} s\n",
+        std::chrono::duration<double>(Clock::now() - start).count());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "lapa-run: import, compile, emit and simulate a model for several "
+      "designs and compare them\n\n"
+      "With no arguments it runs the bundled tinyllama-kjv model on "
+      "reference window w0 for the default designs.\n");
+  Driver driver(argv[0]);
+  return driver.run();
+}
