@@ -284,16 +284,21 @@ llvm::Error Scheduler::chooseTiles() {
       rowTile /= 2;
     else if (!options.colTile && colTile > 1)
       colTile /= 2;
-    else
+    else {
+      int64_t rows = std::min(rowTile, totalRows());
       return makeError(llvm::formatv(
           "projection tiles of {0} rows x {1} columns x {2} inner do not "
           "fit '{3}': they need 2 x {4} bytes of {5}, 2 x {6} bytes of {7}, "
-          "2 x {8} bytes of {9} and 3 x {8} bytes of {10}; choose smaller "
+          "2 x {8} bytes of {9} (with the scales) and 3 x {8} bytes of {10}, "
+          "whose regions hold {11}, {12}, {13} and {14} bytes; choose smaller "
           "tiles (row-tile, col-tile, inner-tile) or larger buffers",
-          rowTile, colTile, innerTile, config.name, rowTile * innerTile,
+          rows, colTile, innerTile, config.name, rows * innerTile,
           arena(Role::Token).buffer_name(), innerTile * colTile,
-          arena(Role::Weight).buffer_name(), rowTile * colTile * 4,
-          arena(Role::Temp).buffer_name(), arena(Role::Kv).buffer_name()));
+          arena(Role::Weight).buffer_name(), rows * colTile * 4,
+          arena(Role::Temp).buffer_name(), arena(Role::Kv).buffer_name(),
+          arena(Role::Token).capacity(), arena(Role::Weight).capacity(),
+          arena(Role::Temp).capacity(), arena(Role::Kv).capacity()));
+    }
   }
   return llvm::Error::success();
 }
