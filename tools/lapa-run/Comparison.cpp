@@ -310,7 +310,7 @@ void lapa::run::printComparison(llvm::raw_ostream &os,
     os << " (" << comparison.inputDescription << ")";
   if (comparison.timingOnly)
     os << llvm::formatv(", timing-only with needed fraction {0}",
-                        comparison.neededFraction);
+                        llvm::format("%g", comparison.neededFraction));
   os << "\n\n";
 
   size_t nameWidth = 6;

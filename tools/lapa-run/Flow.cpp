@@ -25,6 +25,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -450,7 +451,7 @@ llvm::Expected<SimRun> Flow::simulate(const Design &design,
                   .str();
     if (request.timingOnly) {
       command += llvm::formatv(" --timing-only --needed-fraction={0}",
-                               request.neededFraction)
+                               llvm::format("%.17g", request.neededFraction))
                      .str();
     } else {
       std::string tokensPath = temporaryPath("tokens.safetensors");

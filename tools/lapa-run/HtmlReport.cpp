@@ -9,6 +9,7 @@
 
 #include "Comparison.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -369,7 +370,7 @@ void lapa::run::writeComparisonHtml(llvm::raw_ostream &os,
     os << " (" << escape(comparison.inputDescription) << ")";
   if (comparison.timingOnly)
     os << llvm::formatv(", timing-only with needed fraction {0}",
-                        comparison.neededFraction);
+                        llvm::format("%g", comparison.neededFraction));
   os << ".</p>\n<h2>Designs</h2>\n<ul>\n";
   for (const DesignResult &result : comparison.designs)
     os << "<li><b>" << escape(result.label) << "</b>: "

@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -369,7 +370,7 @@ llvm::Error Driver::prepare() {
   }
   if (!(neededFraction >= 0 && neededFraction <= 1))
     return makeError(llvm::formatv("--needed-fraction={0} is outside [0, 1]",
-                                   neededFraction.getValue()));
+                                   llvm::format("%g", neededFraction.getValue())));
   if (timingOnly && (!reference.empty() || !tokensSpec.empty()))
     return makeError("--timing-only reads no data; drop --tokens and "
                      "--reference");
@@ -389,8 +390,11 @@ llvm::Error Driver::prepare() {
     if (!tokens)
       return tokens.takeError();
     inputs.tokens = std::move(*tokens);
+    llvm::StringRef spec = tokensSpec;
+    size_t colon = spec.rfind(':');
     inputs.description =
-        llvm::formatv("tokens {0}", llvm::sys::path::filename(tokensSpec))
+        llvm::formatv("tensor '{0}' of {1}", spec.drop_front(colon + 1),
+                      llvm::sys::path::filename(spec.take_front(colon)))
             .str();
   }
   runTimingOnly = timingOnly;
@@ -652,7 +656,7 @@ int Driver::run() {
     comparison.notes.push_back(llvm::formatv(
         "timing-only: top-k keeps keep_ratio of each row's visible keys and "
         "gathered projections compute {0} of their rows; no accuracy",
-        neededFraction.getValue()));
+        llvm::format("%g", neededFraction.getValue())));
   if (llvm::Error error = writeOutputs())
     return fail(std::move(error));
   if (verbose)
