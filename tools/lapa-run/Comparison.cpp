@@ -304,10 +304,12 @@ std::string lapa::run::formatMetric(const Metric &metric,
 
 void lapa::run::printComparison(llvm::raw_ostream &os,
                                 const Comparison &comparison) {
-  os << "lapa-run: " << comparison.model << ", " << comparison.tokens
-     << " tokens";
+  os << "lapa-run: " << comparison.model;
+  if (comparison.tokens)
+    os << ", " << comparison.tokens << " tokens";
   if (!comparison.inputDescription.empty())
-    os << " (" << comparison.inputDescription << ")";
+    os << (comparison.tokens ? " (" : ", ") << comparison.inputDescription
+       << (comparison.tokens ? ")" : "");
   if (comparison.timingOnly)
     os << llvm::formatv(", timing-only with needed fraction {0}",
                         llvm::format("%g", comparison.neededFraction));
@@ -446,10 +448,12 @@ llvm::json::Value lapa::run::comparisonToJSON(const Comparison &comparison) {
   root["model_ops"] = int64_t(comparison.modelOps);
   root["lapa_design"] = comparison.lapaDesign;
   root["dense_design"] = comparison.denseDesign;
+
   llvm::json::Array designs;
   for (const DesignResult &result : comparison.designs)
     designs.push_back(resultToJSON(result, designMetrics()));
   root["designs"] = std::move(designs);
+
   if (comparison.sweep) {
     llvm::json::Array points;
     for (const DesignResult &point : comparison.sweep->points) {
@@ -462,6 +466,7 @@ llvm::json::Value lapa::run::comparisonToJSON(const Comparison &comparison) {
         {"design", comparison.sweep->design},
         {"points", std::move(points)}};
   }
+
   llvm::json::Array notes;
   for (const std::string &note : comparison.notes)
     notes.push_back(note);

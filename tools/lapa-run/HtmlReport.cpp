@@ -364,10 +364,12 @@ void lapa::run::writeComparisonHtml(llvm::raw_ostream &os,
         "td.n { text-align: right; font-family: monospace; }\n"
         "svg text { font-size: 12px; font-family: sans-serif; }\n"
         "</style>\n</head>\n<body>\n";
-  os << "<h1>lapa-run: " << escape(comparison.model) << "</h1>\n<p>"
-     << comparison.tokens << " tokens";
+  os << "<h1>lapa-run: " << escape(comparison.model) << "</h1>\n<p>";
+  if (comparison.tokens)
+    os << comparison.tokens << " tokens";
   if (!comparison.inputDescription.empty())
-    os << " (" << escape(comparison.inputDescription) << ")";
+    os << (comparison.tokens ? " (" : "") << escape(comparison.inputDescription)
+       << (comparison.tokens ? ")" : "");
   if (comparison.timingOnly)
     os << llvm::formatv(", timing-only with needed fraction {0}",
                         llvm::format("%g", comparison.neededFraction));

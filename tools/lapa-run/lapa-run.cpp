@@ -466,6 +466,26 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
   if (!stream)
     return stream.takeError();
 
+  // A parsed graph's input is token ids (its count is the sequence length)
+  // or hidden states, which the header describes instead.
+  if (!flow->isImportedModel())
+    for (const isa::TensorInfo &tensor : stream->tensors) {
+      if (tensor.role != isa::TensorRole::Input)
+        continue;
+      if (tensor.type == isa::ElementType::I32) {
+        comparison.tokens = tensor.elementCount();
+        continue;
+      }
+      comparison.tokens = 0;
+      std::string shape;
+      for (uint64_t dim : tensor.shape)
+        shape += (shape.empty() ? "" : ", ") + std::to_string(dim);
+      comparison.inputDescription =
+          llvm::formatv("input '{0}' {1} [{2}]", tensor.name,
+                        isa::elementTypeName(tensor.type), shape)
+              .str();
+    }
+
   if (!runTimingOnly && hasRuntimeWeights(*stream)) {
     if (!inputs.tokens.empty())
       return makeError(llvm::formatv(
