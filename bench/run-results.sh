@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Produces every table of docs/results.md with lapa-run:
+#   bench/run-results.sh BUILD_DIR OUT_DIR
+# writes one text table (stdout of lapa-run) and one JSON file per run into
+# OUT_DIR, and prints each command before it runs. The LLaMA-2-7B run needs
+# the public graph in ../shared/models beside the repository (or
+# LAPA_SHARED_MODELS); it is skipped with a message when the file is missing.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:?usage: bench/run-results.sh BUILD_DIR OUT_DIR}
+out=${2:?usage: bench/run-results.sh BUILD_DIR OUT_DIR}
+run="$build/bin/lapa-run"
+reference="$root/examples/tinyllama-kjv/reference.safetensors"
+models=${LAPA_SHARED_MODELS:-$root/../shared/models}
+llama7b="$models/buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir"
+mkdir -p "$out"
+
+step() {
+  local name=$1
+  shift
+  printf 'results: %s: lapa-run' "$name"
+  printf ' %q' "$@"
+  printf '\n'
+  /usr/bin/time -f "results: $name: %e s wall, %M KiB peak" \
+    "$run" "$@" --json "$out/$name.json" > "$out/$name.txt"
+}
+
+# tinyllama-kjv at 128 tokens: the designs that compile at that length.
+for window in w0 w1 w2 w3; do
+  step "tinyllama-128-$window" --reference "$reference" --window "$window" \
+    --design "lapa=lapa-28nm.yaml:lapa keep_ratio=0.25" \
+    --design dense=dense-28nm.yaml:dense --design fact=fact.yaml:fact
+done
+
+# tinyllama-kjv at 64 tokens: the whole default set.
+for window in w0 w1 w2 w3; do
+  step "tinyllama-64-$window" --reference "$reference" --window "$window" \
+    --seq-len 64 --compare
+done
+
+# The keep-ratio sweep of LAPA on window w0 at 128 tokens.
+step tinyllama-sweep --reference "$reference" --window w0 \
+  --design "lapa=lapa-28nm.yaml:lapa keep_ratio=0.25" \
+  --design dense=dense-28nm.yaml:dense \
+  --sweep keep_ratio=0.1,0.2,0.3,0.4,0.5
+
+# LLaMA-2-7B prefill of 40 tokens, timing-only (weights are arguments).
+if [ -f "$llama7b" ]; then
+  step llama2-7b-40 --model "$llama7b" --timing-only --compare
+else
+  echo "results: llama2-7b-40: skipped, $llama7b not found"
+fi
