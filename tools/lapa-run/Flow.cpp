@@ -408,6 +408,15 @@ llvm::Expected<isa::StreamFile> Flow::compile(const Design &design) {
   if (llvm::Error error = isa::checkStream(*stream))
     return emitError("the program does not form a valid stream: " +
                      llvm::toString(std::move(error)));
+  // The compiler reads the configuration file again; a file edited since
+  // lapa-run loaded it would give a stream for another configuration.
+  if (stream->configFingerprint != design.config.fingerprint())
+    return emitError(llvm::formatv(
+        "the stream was compiled for a configuration with fingerprint "
+        "{0:x16}, but '{1}' had fingerprint {2:x16} when lapa-run loaded "
+        "it; the file changed during the run, so run lapa-run again",
+        stream->configFingerprint, design.hwPath,
+        design.config.fingerprint()));
 
   if (!options.saveIrDir.empty()) {
     llvm::SmallString<256> isaFile(options.saveIrDir);
