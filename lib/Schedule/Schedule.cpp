@@ -154,17 +154,19 @@ private:
               int64_t n, int64_t lda, int64_t ldb, int64_t ldy,
               bool rowBroadcast);
 
-  Arena &arena(Role role) { return arenas[static_cast<unsigned>(role)]; }
+  Arena &arena(Role role) {
+    return arenas[roleArena[static_cast<unsigned>(role)]];
+  }
   using Marks = std::array<uint32_t, kNumRoles>;
   Marks markAll() const {
     Marks marks;
     for (unsigned i = 0; i < kNumRoles; ++i)
-      marks[i] = arenas[i].mark();
+      marks[i] = arenas[roleArena[i]].mark();
     return marks;
   }
   void releaseAll(const Marks &marks) {
     for (unsigned i = 0; i < kNumRoles; ++i)
-      arenas[i].release(marks[i]);
+      arenas[roleArena[i]].release(marks[i]);
   }
   /// Allocates from the first of `roles` with room; the error names the
   /// last one tried.
@@ -189,7 +191,9 @@ private:
   const ScheduleOptions &options;
   isa::StreamFile file;
   Emitter emitter;
-  std::array<Arena, kNumRoles> arenas;
+  /// One arena per buffer; roles that share a buffer share its arena.
+  std::vector<Arena> arenas;
+  std::array<unsigned, kNumRoles> roleArena{};
   int64_t rowTile = 0, colTile = 0, innerTile = 0;
   unsigned tokenPingPong = 0, weightPingPong = 0;
   llvm::StringMap<uint32_t> records;
@@ -233,18 +237,18 @@ llvm::Error Scheduler::assignRoles() {
           config.name, roleName(candidates.role), names));
     }
   }
-  // Roles sharing a buffer split it evenly.
+  // Roles that share a buffer allocate from one arena over all of it, so
+  // whichever role needs more space at a time gets it.
   for (auto &[name, roles] : users) {
     unsigned index = 0;
     for (; index < config.buffers.size(); ++index)
       if (config.buffers[index].name == name)
         break;
     uint32_t bytes = static_cast<uint32_t>(config.buffers[index].bytes);
-    uint32_t share = (bytes / roles.size()) / kGranule * kGranule;
-    for (size_t i = 0; i < roles.size(); ++i)
-      arenas[static_cast<unsigned>(roles[i])] =
-          Arena(roles[i], static_cast<uint8_t>(index), name,
-                static_cast<uint32_t>(i * share), share);
+    for (Role role : roles)
+      roleArena[static_cast<unsigned>(role)] = arenas.size();
+    arenas.emplace_back(roles.front(), static_cast<uint8_t>(index), name, 0,
+                        bytes / kGranule * kGranule);
   }
   return llvm::Error::success();
 }
@@ -1006,8 +1010,10 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   }
   std::optional<Slot> kPred, khat, khatScale;
   if (peer) {
-    ALLOC(kp, spec, S * d * containerBytes(keyBits),
-          what + ": the keys at the predictor's width");
+    ALLOC_ANY(kp, (std::initializer_list<Role>{Role::Speculation, Role::Kv,
+                                                Role::Token}),
+              S * d * containerBytes(keyBits),
+              what + ": the keys at the predictor's width");
     kPred = kp;
   }
   if (aloc) {
