@@ -61,15 +61,6 @@ llvm::Expected<DesignSpec> lapa::run::parseDesignSpec(llvm::StringRef text) {
   return spec;
 }
 
-std::vector<DesignSpec> lapa::run::exampleDesignSpecs() {
-  // NOTE: sanger and energon are left out because lapa-compile rejects them
-  // on the example at 128 tokens: their key lists and keys do not fit the
-  // speculation region of temp_buffer in sanger.yaml and energon.yaml.
-  return {{"lapa", "lapa-28nm.yaml", "lapa keep_ratio=0.25"},
-          {"dense", "dense-28nm.yaml", "dense"},
-          {"fact", "fact.yaml", "fact"}};
-}
-
 std::vector<DesignSpec> lapa::run::defaultDesignSpecs() {
   return {{"lapa", "lapa-28nm.yaml", "lapa keep_ratio=0.25"},
           {"dense", "dense-28nm.yaml", "dense"},

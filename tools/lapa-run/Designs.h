@@ -50,10 +50,6 @@ llvm::Expected<DesignSpec> parseDesignSpec(llvm::StringRef text);
 /// energon on their configurations in examples/hw.
 std::vector<DesignSpec> defaultDesignSpecs();
 
-/// Returns the designs of the run without arguments (the bundled example):
-/// those of the default set that compile for it.
-std::vector<DesignSpec> exampleDesignSpecs();
-
 /// Loads the configuration and parses the predictor of `spec`. A relative
 /// configuration path that does not exist from the working directory is
 /// looked up in `hwDir`.

@@ -423,7 +423,7 @@ llvm::Error Driver::prepare() {
     for (const DesignSpec &spec : defaultDesignSpecs())
       specs.push_back(spec);
   if (specs.empty())
-    specs = modelPath.empty() ? exampleDesignSpecs() : defaultDesignSpecs();
+    specs = defaultDesignSpecs();
   for (const DesignSpec &spec : specs) {
     for (const Design &other : designs)
       if (other.name == spec.name)
