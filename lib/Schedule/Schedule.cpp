@@ -197,6 +197,8 @@ private:
   int64_t rowTile = 0, colTile = 0, innerTile = 0;
   unsigned tokenPingPong = 0, weightPingPong = 0;
   llvm::StringMap<uint32_t> records;
+  /// Set once a SpAtten layer has added its probabilities to "importance".
+  bool importanceReady = false;
 };
 
 //===----------------------------------------------------------------------===//
@@ -505,6 +507,10 @@ llvm::Error Scheduler::addWeights() {
     else
       return makeError("unknown model output '" + output + "'");
   }
+  // SpAtten's per-key importance, zero before the first layer.
+  emitter.addTensor("importance", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(R)},
+                    std::vector<uint8_t>(size_t(R) * 4, 0));
   // Key lists spilled by prediction: two KV heads' query heads.
   int64_t maxGroup = 1;
   for (const LayerDesc &layer : model.layers)
@@ -928,9 +934,13 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   if (auto e = checkPredictorSupport(predictor, &config))
     return makeError(llvm::formatv("layer {0}: {1}", l,
                                    llvm::toString(std::move(e))));
-  bool dense = scheme == Scheme::Dense;
+  // SpAtten selects keys by the attention probability they received in
+  // earlier layers; its first layer has none and keeps every key.
+  bool spatten = scheme == Scheme::Spatten;
+  bool dense = scheme == Scheme::Dense || (spatten && !importanceReady);
   bool aloc = scheme == Scheme::Lapa || scheme == Scheme::Sofa;
-  bool peer = !dense && !aloc;
+  bool spattenPrune = spatten && !dense;
+  bool peer = !dense && !aloc && !spatten;
 
   int64_t S = model.seqLen, H = model.hidden, d = layer.headDim;
   if (layer.heads <= 0 || layer.kvHeads <= 0 || d <= 0 ||
@@ -965,6 +975,16 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         &spec = arena(Role::Speculation);
   uint32_t marks[5] = {token.mark(), weight.mark(), kv.mark(), temp.mark(),
                        spec.mark()};
+
+  // The per-key importance sums of the current sequence, on chip during
+  // the layer and in DRAM between layers.
+  std::optional<Slot> importanceSums;
+  if (spatten) {
+    ALLOC_ANY(sums, (std::initializer_list<Role>{Role::Temp, Role::Kv,
+                                                  Role::Token}),
+              S * 4, what + ": the key importance sums");
+    importanceSums = sums;
+  }
 
   // Per layer: every token's input scales, two K and V heads (alternating
   // by KV head), their scales, and the key lists of a KV head's queries.
@@ -1112,6 +1132,9 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   for (int64_t b = 0; b < model.batch; ++b) {
   base = b * S;
   load(tensor("xs") + base * 4, xsAll, 0, 1, S * 4, S * 4, S * 4);
+  if (importanceSums)
+    load(tensor("importance") + base * 4, *importanceSums, 0, 1, S * 4, S * 4,
+         S * 4);
   for (int64_t kvh = 0; kvh < layer.kvHeads; ++kvh) {
     unsigned parity = headCount++ & 1;
     // 1. LAPA and SOFA: K-hat, then the MRSA rounds and top-k per query
@@ -1206,10 +1229,53 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
       }
     }
 
-    // 2. K and V of the KV head: only the needed rows after LAPA's
-    //    prediction, every row otherwise.
+    // SpAtten: top-k of the importance that earlier layers gave each key.
+    if (spattenPrune) {
+      emitter.beginStage("prediction", int32_t(l));
+      load(tensor("zeros"), needed[parity], 0, 1, bitmapBytes, bitmapBytes,
+           bitmapBytes);
+      for (int64_t hh = 0; hh < group; ++hh) {
+        for (int64_t r0 = 0; r0 < S; r0 += tq) {
+          int64_t rows = std::min(tq, S - r0);
+          Marks tileMarks = markAll();
+          // Every query row of the tile reads the same sums: a DMA with
+          // DRAM row stride 0 repeats them.
+          ALLOC_ANY(rowImportance, (std::initializer_list<Role>{
+                                        Role::Temp, Role::Kv, Role::Token}),
+                    rows * S * 4, what + ": the importance of a query tile");
+          load(tensor("importance") + base * 4, rowImportance, 0, rows, S * 4,
+               0, S * 4);
+          Slot idx = indices[parity];
+          uint64_t idxOffset = (hh * S + r0) * slots * 2;
+          if (spill) {
+            ALLOC(tileLists, spec, rows * slots * 2, what + ": a tile's key lists");
+            idx = tileLists;
+            idxOffset = 0;
+          }
+          emitter.emit(
+              makeInst(Opcode::Predict, causal,
+                       {{1, isa::kNoBuffer}, {2, isa::kNoBuffer},
+                        {3, idx.word(idxOffset)}, {4, u32(rows)}, {5, u32(S)},
+                        {6, u32(slots)}, {7, u32(r0)}, {8, u32(d)},
+                        {9, needed[parity].word()}, {10, record},
+                        {11, isa::kNoBuffer}, {12, isa::kNoBuffer},
+                        {13, rowImportance.word()}}),
+              {access1d(rowImportance, 0, rows * S * 4),
+               access1d(needed[parity], 0, bitmapBytes)},
+              {access1d(idx, idxOffset, rows * slots * 2),
+               access1d(needed[parity], 0, bitmapBytes)});
+          if (spill)
+            store(listsInDram(parity, hh, r0), idx, 0, 1, rows * slots * 2,
+                  rows * slots * 2, rows * slots * 2);
+          releaseAll(tileMarks);
+        }
+      }
+    }
+
+    // 2. K and V of the KV head: only the needed rows after LAPA's or
+    //    SpAtten's prediction, every row otherwise.
     emitter.beginStage("kv_projection", int32_t(l));
-    const Slot *mask = aloc ? &needed[parity] : nullptr;
+    const Slot *mask = (aloc || spattenPrune) ? &needed[parity] : nullptr;
     for (bool isKey : {true, false}) {
       uint32_t tempMark = temp.mark(), kvMark = kv.mark(), tokenMark = token.mark();
       auto fOrErr = allocateAny({Role::Temp, Role::Kv, Role::Token}, S * d * 4,
@@ -1332,6 +1398,14 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                      {access1d(scores, 0, rows * slots * 4),
                       access1d(rs, 0, rows * 4)},
                      {access1d(probs, 0, rows * slots * 4)});
+        if (importanceSums)
+          emitter.emit(makeInst(Opcode::Importance, 0,
+                                {{1, probs.word()}, {2, idx.word(idxOffset)},
+                                 {3, importanceSums->word()}, {4, u32(rows)},
+                                 {5, u32(slots)}, {6, u32(S)}, {7, 0}}),
+                       {access1d(probs, 0, rows * slots * 4), idxAccess,
+                        access1d(*importanceSums, 0, S * 4)},
+                       {access1d(*importanceSums, 0, S * 4)});
         quant(probs, 0, slots, p8, slots, ps, 0, rows, slots, 8, false);
         binary(Opcode::Mul, ps, vScale[parity], rs2, rows, 1, 1, 1, 1, true);
         emitter.emit(makeInst(Opcode::Spmm, 0,
@@ -1350,7 +1424,12 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
       }
     }
   }
+  if (importanceSums)
+    store(tensor("importance") + base * 4, *importanceSums, 0, 1, S * 4,
+          S * 4, S * 4);
   }
+  if (spatten)
+    importanceReady = true;
   token.release(marks[0]);
   weight.release(marks[1]);
   kv.release(marks[2]);
@@ -1584,14 +1663,12 @@ lapa::schedule::checkPredictorSupport(const predict::PredictorConfig &predictor,
                                       const hardware::HardwareConfig *config) {
   Scheme scheme = predictor.scheme;
   std::string name(predict::schemeName(scheme));
-  if (scheme == Scheme::Oracle || scheme == Scheme::Spatten)
+  if (scheme == Scheme::Oracle)
     return makeError(llvm::formatv(
         "the compiler does not schedule the {0} predictor, because it needs "
-        "{1} that no instruction computes; use lapa, sofa, fact, sanger, "
-        "energon or dense",
-        name,
-        scheme == Scheme::Oracle ? "float scores"
-                                 : "attention probabilities of earlier layers"));
+        "float scores that no instruction computes; use lapa, sofa, fact, "
+        "sanger, energon, spatten or dense",
+        name));
   bool aloc = scheme == Scheme::Lapa || scheme == Scheme::Sofa;
   if (aloc && predictor.select == predict::SelectMode::Threshold)
     return makeError(llvm::formatv(

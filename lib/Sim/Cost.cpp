@@ -176,6 +176,13 @@ void lapa::sim::detail::computeCost(const Instruction &inst,
     break;
   }
 
+  case Opcode::Importance: {
+    // One addition per valid probability.
+    cycles = ceilDiv(sizes.validEntries, vectorLanes);
+    a.vectorOps += sizes.validEntries;
+    break;
+  }
+
   case Opcode::LogEncode: {
     uint64_t elements = uint64_t(w[3]) * w[4];
     cycles = ceilDiv(elements, encoders);
@@ -275,6 +282,9 @@ void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
       selections[w[3]] = {sizes.validEntries, sizes.densePairs};
     break;
   }
+  case Opcode::Importance:
+    sizes.validEntries = uint64_t(w[4]) * w[5];
+    break;
   case Opcode::Softmax: {
     auto found = selections.find(w[1]);
     sizes.validEntries = found != selections.end()

@@ -318,6 +318,7 @@ struct Executor::Impl {
   llvm::Error executeShiftAccumulate(DataSizes &sizes);
   llvm::Error executeFilter(DataSizes &sizes, bool final);
   llvm::Error executePredict(DataSizes &sizes);
+  llvm::Error executeImportance(DataSizes &sizes);
 
   /// Reads the needed-token bitmap that topk and predict OR into. Bytes
   /// that were never written read as zero.
@@ -534,6 +535,8 @@ llvm::Error Executor::execute(uint64_t index, DataSizes &sizes,
     return s.executeFilter(sizes, /*final=*/true);
   case Opcode::Predict:
     return s.executePredict(sizes);
+  case Opcode::Importance:
+    return s.executeImportance(sizes);
   }
   return s.fail("invalid opcode");
 }
@@ -897,6 +900,42 @@ llvm::Error Executor::Impl::executeSoftmax(DataSizes &sizes) {
     softmaxRow(row.data(), valid.data(), unsigned(t));
     std::memcpy(*p + i * t * 4, row.data(), t * 4);
   }
+  return llvm::Error::success();
+}
+
+llvm::Error Executor::Impl::executeImportance(DataSizes &sizes) {
+  const auto &w = inst->words;
+  uint64_t m = w[4], t = w[5], n = w[6], keyBase = w[7];
+  llvm::Expected<const uint8_t *> p = readMatrix(1, m, t, 4, t, "p");
+  if (!p)
+    return p.takeError();
+  llvm::Expected<const uint8_t *> indexBytes =
+      readMatrix(2, m, t, 2, t, "indices");
+  if (!indexBytes)
+    return indexBytes.takeError();
+  llvm::Expected<const uint8_t *> old = readMatrix(3, 1, n, 4, n, "sums");
+  if (!old)
+    return old.takeError();
+  std::vector<float> sums(n);
+  std::memcpy(sums.data(), *old, n * 4);
+  for (uint64_t i = 0; i < m; ++i) {
+    for (uint64_t slot = 0; slot < t; ++slot) {
+      uint16_t key = load<uint16_t>(*indexBytes + (i * t + slot) * 2);
+      if (key == isa::kNoIndex)
+        continue;
+      if (key < keyBase || key - keyBase >= n)
+        return fail(llvm::formatv(
+            "index {0} at row {1}, slot {2} is outside the {3} sums from key "
+            "{4}",
+            key, i, slot, n, keyBase));
+      ++sizes.validEntries;
+      sums[key - keyBase] += load<float>(*p + (i * t + slot) * 4);
+    }
+  }
+  llvm::Expected<uint8_t *> out = writeMatrix(3, 1, n, 4, n, "sums");
+  if (!out)
+    return out.takeError();
+  std::memcpy(*out, sums.data(), n * 4);
   return llvm::Error::success();
 }
 

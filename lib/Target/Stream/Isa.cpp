@@ -56,6 +56,10 @@ constexpr OperandField kSpmmFields[] = {
     {"lda", 7, K::Stride}, {"ldb", 8, K::Stride}, {"ldc", 9, K::Stride},
     {"indices", 10, K::Buffer}, {"key_base", 11, K::Index}};
 
+constexpr OperandField kImportanceFields[] = {
+    {"p", 1, K::Buffer}, {"indices", 2, K::Buffer}, {"sums", 3, K::Buffer},
+    {"m", 4, K::Count},  {"t", 5, K::Count},         {"n", 6, K::Count},
+    {"key_base", 7, K::Index}};
 constexpr OperandField kSoftmaxFields[] = {
     {"s", 1, K::Buffer}, {"p", 2, K::Buffer},    {"m", 3, K::Count},
     {"t", 4, K::Count},  {"scale", 5, K::Float}, {"row_scale", 6, K::OptionalBuffer}};
@@ -155,6 +159,8 @@ const OpcodeEntry kOpcodes[] = {
     {Opcode::Filter, "filter", Unit::Filter, Causal, kFilterFields},
     {Opcode::TopK, "topk", Unit::Filter, Causal, kTopKFields},
     {Opcode::Predict, "predict", Unit::Filter, Causal, kPredictFields},
+    {Opcode::Importance, "importance", Unit::Vector, kNoFlags,
+     kImportanceFields},
     {Opcode::LoadRows, "load_rows", Unit::Dma, kNoFlags, kLoadRowsFields},
 };
 

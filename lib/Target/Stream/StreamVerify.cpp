@@ -254,6 +254,11 @@ bufferAccesses(const Instruction &inst,
     add.elements("o", w[4], w[5], w[9], 4, NoR, W);
     add.elements("indices", w[4], w[6], w[6], 2, R, NoW);
     break;
+  case Opcode::Importance:
+    add.elements("p", w[4], w[5], w[5], 4, R, NoW);
+    add.elements("indices", w[4], w[5], w[5], 2, R, NoW);
+    add.vector("sums", w[6], 4, R, W);
+    break;
   case Opcode::Softmax:
     add.elements("s", w[3], w[4], w[4], 4, R, NoW);
     add.elements("p", w[3], w[4], w[4], 4, NoR, W);

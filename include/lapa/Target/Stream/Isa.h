@@ -202,6 +202,12 @@ enum class Opcode : uint8_t {
   /// at run time, so the steps are data), w13 Ref of the scheme's extra input (oracle scores, SpAtten
   /// importance; f32 M x N) or kNoBuffer.
   Predict = 21,
+  /// vector. Adds attention probabilities to per-key sums (SpAtten's token
+  /// importance): for i < M and t < T with I[i,t] != kNoIndex,
+  /// A[I[i,t] - w7] += P[i,t]. w1 Ref P (f32 M x T), w2 Ref I (u16 M x T),
+  /// w3 Ref A (f32, N entries, read and written), w4 M, w5 T, w6 N, w7
+  /// token index of A's entry 0; every I[i,t] - w7 must be below N.
+  Importance = 23,
 };
 
 /// Bits of word 0's flag byte.

@@ -70,7 +70,7 @@ ArrayRef<InstructionEntry> instructionEntries() {
       LoadOp, StoreOp, LoadRowsOp, GemmOp, SddmmOp, SpmmOp, SoftmaxOp,
       DequantOp, QuantOp, AddOp, MulOp, RmsNormOp, LayerNormOp, SiluOp,
       GeluOp, RopeOp, LogEncodeOp, KeyPredictOp, ShiftAccumulateOp, FilterOp,
-      TopKOp, PredictOp>();
+      TopKOp, PredictOp, ImportanceOp>();
 }
 
 const InstructionEntry *findEntry(llvm::StringRef operationName) {

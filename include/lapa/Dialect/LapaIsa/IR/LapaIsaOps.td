@@ -301,11 +301,18 @@ def LapaIsa_TopKOp : LapaIsa_Inst<"topk", "TopK",
   let summary = "Final selection and needed tokens";
 }
 def LapaIsa_PredictOp : LapaIsa_Inst<"predict", "Predict",
-    [Ref<"q", 1>, Ref<"k", 2>, Ref<"indices", 3>, U32<"m", 4>, U32<"n", 5>,
-     U32<"t", 6>, U32<"row_base", 7>, U32<"d", 8>, Ref<"needed", 9>,
-     U32<"record", 10>, Ref<"query_step", 11>, Ref<"key_step", 12>,
+    [OptRef<"q", 1>, OptRef<"k", 2>, Ref<"indices", 3>, U32<"m", 4>,
+     U32<"n", 5>, U32<"t", 6>, U32<"row_base", 7>, U32<"d", 8>,
+     Ref<"needed", 9>, U32<"record", 10>, OptRef<"query_step", 11>,
+     OptRef<"key_step", 12>,
      OptRef<"extra", 13>], ["causal"]> {
   let summary = "A whole prediction by a peer scheme";
+}
+
+def LapaIsa_ImportanceOp : LapaIsa_Inst<"importance", "Importance",
+    [Ref<"p", 1>, Ref<"indices", 2>, Ref<"sums", 3>, U32<"m", 4>,
+     U32<"t", 5>, U32<"n", 6>, U32<"token_base", 7>]> {
+  let summary = "Add attention probabilities to per-key sums (SpAtten)";
 }
 
 #endif // LAPA_DIALECT_LAPAISA_IR_LAPAISAOPS_TD
