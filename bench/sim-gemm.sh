@@ -42,7 +42,7 @@ best_time() {
   for _ in $(seq "$runs"); do
     local start end
     start=$(date +%s%N)
-    "$@" >/dev/null
+    "$@" >/dev/null || return 1
     end=$(date +%s%N)
     best=$(awk -v t="$(( end - start ))" -v b="$best" \
       'BEGIN { t /= 1e9; if (b == "" || t < b) print t; else print b }')
