@@ -66,7 +66,8 @@ std::vector<DesignSpec> lapa::run::defaultDesignSpecs() {
           {"dense", "dense-28nm.yaml", "dense"},
           {"sanger", "sanger.yaml", "sanger"},
           {"fact", "fact.yaml", "fact"},
-          {"energon", "energon.yaml", "energon"}};
+          {"energon", "energon.yaml", "energon"},
+          {"spatten", "spatten.yaml", "spatten keep_ratio=0.25"}};
 }
 
 llvm::Expected<Design> lapa::run::resolveDesign(const DesignSpec &spec,

@@ -46,8 +46,8 @@ struct DesignSpec {
 /// ':', so the path may not contain one after its last folder.
 llvm::Expected<DesignSpec> parseDesignSpec(llvm::StringRef text);
 
-/// Returns the default comparison set: lapa, dense, sanger, fact and
-/// energon on their configurations in examples/hw.
+/// Returns the default comparison set: lapa, dense, sanger, fact, energon
+/// and spatten on their configurations in examples/hw.
 std::vector<DesignSpec> defaultDesignSpecs();
 
 /// Loads the configuration and parses the predictor of `spec`. A relative

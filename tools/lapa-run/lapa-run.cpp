@@ -83,8 +83,9 @@ cl::list<std::string> designSpecs(
 cl::opt<bool> compareDefaults(
     "compare",
     cl::desc("Add the default designs: lapa (lapa-28nm, 'lapa "
-             "keep_ratio=0.25'), dense (dense-28nm), sanger, fact and "
-             "energon. Used when no --design is given"),
+             "keep_ratio=0.25'), dense (dense-28nm), sanger, fact, energon "
+             "and spatten ('spatten keep_ratio=0.25'). Used when no "
+             "--design is given"),
     cl::cat(category));
 cl::opt<std::string> hwDir(
     "hw-dir",
