@@ -2,9 +2,11 @@
 # Produces every table of docs/results.md with lapa-run:
 #   bench/run-results.sh BUILD_DIR OUT_DIR
 # writes one text table (stdout of lapa-run) and one JSON file per run into
-# OUT_DIR, and prints each command before it runs. The LLaMA-2-7B run needs
-# the public graph in ../shared/models beside the repository (or
-# LAPA_SHARED_MODELS); it is skipped with a message when the file is missing.
+# OUT_DIR, and prints each command before it runs. It exits non-zero when a
+# run fails, except for the LLaMA-2-7B fallback described below. The
+# LLaMA-2-7B run needs the public graph in ../shared/models beside the
+# repository (or LAPA_SHARED_MODELS); it is skipped with a message when the
+# file is missing.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,8 +46,23 @@ step tinyllama-sweep --reference "$reference" --window w0 \
   --sweep keep_ratio=0.1,0.2,0.3,0.4,0.5
 
 # LLaMA-2-7B prefill of 40 tokens, timing-only (weights are arguments).
+# When a design of the default set fails to compile, the error is kept in
+# OUT_DIR/llama2-7b-40.err and the run is repeated without SpAtten, so that
+# the other five designs still get a table.
+# NOTE: at the time of writing SpAtten fails here: the token region of
+# spatten.yaml's query_buffer has no room for a 4096-byte INT8 row.
 if [ -f "$llama7b" ]; then
-  step llama2-7b-40 --model "$llama7b" --timing-only --compare
+  if ! step llama2-7b-40 --model "$llama7b" --timing-only --compare \
+      2> "$out/llama2-7b-40.err"; then
+    cat "$out/llama2-7b-40.err" >&2
+    echo "results: llama2-7b-40: failed; rerunning without spatten"
+    step llama2-7b-40-no-spatten --model "$llama7b" --timing-only \
+      --design "lapa=lapa-28nm.yaml:lapa keep_ratio=0.25" \
+      --design dense=dense-28nm.yaml:dense --design sanger=sanger.yaml:sanger \
+      --design fact=fact.yaml:fact --design energon=energon.yaml:energon
+  else
+    cat "$out/llama2-7b-40.err" >&2
+  fi
 else
   echo "results: llama2-7b-40: skipped, $llama7b not found"
 fi
