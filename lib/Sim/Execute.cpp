@@ -22,6 +22,9 @@
 #include "llvm/Support/SwapByteOrder.h"
 
 #include <cmath>
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <numeric>
 
@@ -627,6 +630,97 @@ llvm::Error Executor::Impl::checkAccumulator(int64_t value,
       what, value, bits));
 }
 
+// The exact int16 dot product of the GEMM kernel. The AVX2 version is the
+// same loop compiled for wider vectors; integer sums make both give the same
+// result, so choosing at run time keeps the simulation bit-exact.
+static int32_t dotInt16Generic(const int16_t *a, const int16_t *b,
+                               uint64_t k) {
+  int32_t sum = 0;
+  for (uint64_t t = 0; t < k; ++t)
+    sum += int32_t(a[t]) * int32_t(b[t]);
+  return sum;
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+// vpmaddwd multiplies 16 int16 pairs and adds neighbours into 8 int32
+// lanes; with |a|, |b| <= 128 no lane can overflow before the final sum,
+// whose bound the caller checked.
+__attribute__((target("avx2"))) static int32_t
+dotInt16Avx2(const int16_t *a, const int16_t *b, uint64_t k) {
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  uint64_t t = 0;
+  for (; t + 32 <= k; t += 32) {
+    __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + t));
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + t));
+    __m256i a1 =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + t + 16));
+    __m256i b1 =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + t + 16));
+    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(a0, b0));
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(a1, b1));
+  }
+  __m256i acc = _mm256_add_epi32(acc0, acc1);
+  __m128i half = _mm_add_epi32(_mm256_castsi256_si128(acc),
+                               _mm256_extracti128_si256(acc, 1));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4e));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xb1));
+  int32_t sum = _mm_cvtsi128_si32(half);
+  for (; t < k; ++t)
+    sum += int32_t(a[t]) * int32_t(b[t]);
+  return sum;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__clang__)
+// Four dot products of one A row against four B columns, which shares
+// each A load among four multiplies.
+__attribute__((target("avx2"))) static void
+dotInt16x4Avx2(const int16_t *a, const int16_t *b, uint64_t k, int32_t *out) {
+  __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_setzero_si256(), _mm256_setzero_si256()};
+  uint64_t t = 0;
+  for (; t + 16 <= k; t += 16) {
+    __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + t));
+    for (int c = 0; c < 4; ++c) {
+      __m256i bv = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i *>(b + c * k + t));
+      acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(av, bv));
+    }
+  }
+  for (int c = 0; c < 4; ++c) {
+    __m128i half = _mm_add_epi32(_mm256_castsi256_si128(acc[c]),
+                                 _mm256_extracti128_si256(acc[c], 1));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4e));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xb1));
+    int32_t sum = _mm_cvtsi128_si32(half);
+    for (uint64_t r = t; r < k; ++r)
+      sum += int32_t(a[r]) * int32_t(b[c * k + r]);
+    out[c] = sum;
+  }
+}
+#endif
+
+/// Four consecutive columns starting at `b` (column stride k).
+static void dotInt16x4(const int16_t *a, const int16_t *b, uint64_t k,
+                       int32_t *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  static const bool hasAvx2 = __builtin_cpu_supports("avx2");
+  if (hasAvx2)
+    return dotInt16x4Avx2(a, b, k, out);
+#endif
+  for (int c = 0; c < 4; ++c)
+    out[c] = dotInt16Generic(a, b + c * k, k);
+}
+
+static int32_t dotInt16(const int16_t *a, const int16_t *b, uint64_t k) {
+#if defined(__x86_64__) && defined(__clang__)
+  static const bool hasAvx2 = __builtin_cpu_supports("avx2");
+  if (hasAvx2)
+    return dotInt16Avx2(a, b, k);
+#endif
+  return dotInt16Generic(a, b, k);
+}
+
 llvm::Error Executor::Impl::executeGemm(DataSizes &sizes) {
   const auto &w = inst->words;
   uint64_t m = w[4], n = w[5], k = w[6], lda = w[7], ldb = w[8], ldc = w[9];
@@ -687,6 +781,7 @@ llvm::Error Executor::Impl::executeGemm(DataSizes &sizes) {
                                        std::min(bits, 32u));
   std::vector<int64_t> row(n);
   std::vector<int32_t> row32(n);
+  std::vector<int16_t> bColumns, aRow16;
   for (uint64_t i = 0; i < m; ++i) {
     uint8_t *cRow = (*cMemory)->bytes.data() + cOffset + i * ldc * 4;
     if (!active[i]) {
@@ -707,23 +802,29 @@ llvm::Error Executor::Impl::executeGemm(DataSizes &sizes) {
     const int8_t *bBase = reinterpret_cast<const int8_t *>(*b);
 
     if (boundFits) {
-      for (uint64_t j = 0; j < n; ++j)
-        row32[j] = accumulate ? load<int32_t>(cRow + j * 4) : 0;
-      if (transB) {
-        for (uint64_t j = 0; j < n; ++j) {
-          const int8_t *bRow = bBase + j * ldb;
-          int32_t sum = 0;
+      // B's columns, widened to int16 once per instruction, and A's row
+      // turn every output into one contiguous int16 dot product.
+      if (bColumns.empty()) {
+        bColumns.resize(n * k);
+        for (uint64_t j = 0; j < n; ++j)
           for (uint64_t t = 0; t < k; ++t)
-            sum += int32_t(a[t]) * int32_t(bRow[t]);
-          row32[j] += sum;
-        }
-      } else {
-        for (uint64_t t = 0; t < k; ++t) {
-          int32_t av = a[t];
-          const int8_t *bRow = bBase + t * ldb;
-          for (uint64_t j = 0; j < n; ++j)
-            row32[j] += av * int32_t(bRow[j]);
-        }
+            bColumns[j * k + t] =
+                transB ? bBase[j * ldb + t] : bBase[t * ldb + j];
+      }
+      aRow16.resize(k);
+      for (uint64_t t = 0; t < k; ++t)
+        aRow16[t] = a[t];
+      uint64_t j = 0;
+      for (; j + 4 <= n; j += 4) {
+        int32_t sums[4];
+        dotInt16x4(aRow16.data(), bColumns.data() + j * k, k, sums);
+        for (int c = 0; c < 4; ++c)
+          row32[j + c] =
+              (accumulate ? load<int32_t>(cRow + (j + c) * 4) : 0) + sums[c];
+      }
+      for (; j < n; ++j) {
+        int32_t sum = dotInt16(aRow16.data(), bColumns.data() + j * k, k);
+        row32[j] = (accumulate ? load<int32_t>(cRow + j * 4) : 0) + sum;
       }
       if (bits < 32)
         for (uint64_t j = 0; j < n; ++j)

@@ -233,6 +233,7 @@ lapa::sim::simulate(const isa::StreamFile &stream,
   }
   SizeEstimator estimator(stream, records, options);
   std::vector<uint64_t> cycles(count, 0);
+  auto passStart = std::chrono::steady_clock::now();
   InstructionCost cost;
   uint64_t denseOps = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -266,6 +267,17 @@ lapa::sim::simulate(const isa::StreamFile &stream,
     }
     if (options.progress && (i & 0xffff) == 0xffff)
       options.progress(executor ? "functional" : "sizes", i + 1, count);
+  }
+  {
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - passStart)
+                         .count();
+    uint64_t macs = 0;
+    for (const GroupStats &group : result.layerStages)
+      macs += group.actions.macs;
+    log(llvm::formatv("{0} pass: {1} instructions in {2:F3} s ({3} MACs)",
+                      executor ? "functional" : "size", count, seconds, macs)
+            .str());
   }
   if (outputs && executor)
     if (llvm::Error error = executor->collectOutputs(*outputs))
