@@ -3,17 +3,14 @@
 // The passes over a layer, each a loop over row tiles:
 //
 //   norm+quant   rows of x (f32, DRAM) -> RMSNorm/LayerNorm in the token
-//                buffer -> per-row, per-group INT8 (xq) and scales (xs)
+//                buffer -> per-row INT8 (xq) and scales (xs)
 //   projection   Y = dequant(xq . W), accumulated in i32 over inner tiles,
-//                then an epilogue
-//                (bias, rotary, SiLU/GELU, multiply or residual add with a
-//                DRAM tile) and a store of Y
-//   attention    per KV head: prediction (K-hat, MRSA rounds, filter,
-//                top-k), K and V of the needed tokens, then per query head
-//                and tile SDDMM, softmax, SpMM and a store of the output
+//                then an epilogue (bias, rotary, SiLU/GELU, multiply or
+//                residual add with a DRAM tile) and a store of Y
+//   attention    in ScheduleAttention.cpp
 //
-// Buffers are split into role regions (see assignRoles). Every pass
-// allocates its tiles from the role arenas and releases them at its end.
+// Each buffer is one arena that its roles share (see assignRoles). Every
+// pass allocates its tiles from the arenas and releases them at its end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -103,10 +100,10 @@ llvm::Error Scheduler::chooseTiles() {
     return makeError(llvm::formatv(
         "tile sizes must be positive (row {0}, column {1}, inner {2})",
         rowTile, colTile, innerTile));
-  // Shrink the default tiles until a projection's working set fits: two
-  // INT8 input tiles in the token region, two weight tiles in the weight
-  // region, two i32 GEMM outputs and the scales in the temp region, and
-  // three f32 tiles (two results, one epilogue operand) in the KV region.
+  // Shrink the default tiles until a projection's working set fits. It
+  // holds two INT8 input tiles in the token region and two weight tiles in
+  // the weight region. The temp region holds two i32 GEMM outputs and the
+  // scales, and the KV region three f32 tiles (two results, one operand).
   auto fits = [&](int64_t tm, int64_t tn, int64_t g) {
     tm = std::min(tm, totalRows());
     uint64_t tile = llvm::alignTo(tm * tn * 4, kGranule);
@@ -647,9 +644,9 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
     tm = (tm + 1) / 2;
   int64_t kTiles = (p.inner + G - 1) / G;
   uint32_t marks[4] = {token.mark(), weight.mark(), temp.mark(), kv.mark()};
-  // GEMM outputs in the temp region; the f32 results and the epilogue
-  // operand where the vector unit has room (the KV region is idle while
-  // projections run).
+  // GEMM outputs go to the temp region. The f32 results and the epilogue
+  // operand go where the vector unit has room, first the KV region, which
+  // is idle while projections run.
   std::array<Slot, 2> xTiles, wTiles, cTiles, yTiles;
   for (unsigned i = 0; i < 2; ++i) {
     ALLOC(x, token, tm * G, p.what + ": an INT8 input tile");

@@ -1,9 +1,10 @@
 //===- ScheduleAttention.cpp - The attention of one layer ---------------===//
 //
-// Per sequence and KV head: prediction (LAPA/SOFA shift-add rounds, SpAtten
-// importance, or the peers' predict after K), the K and V projections
-// (gathered to the needed tokens after LAPA's and SpAtten's prediction),
-// and per query head and tile SDDMM, softmax, SpMM and the output store.
+// Per sequence and KV head: first the prediction (LAPA/SOFA shift-add
+// rounds, SpAtten importance, or the peers' predict after K). Then the K and
+// V projections, gathered to the needed tokens after LAPA's and SpAtten's
+// prediction. Then per query head and tile SDDMM, softmax, SpMM and the
+// output store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,8 +100,8 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     vScale[i] = vs;
     if (!dense) {
       // The second copy lets prediction of the next KV head overlap
-      // attention of this one; without room for it both share one, and
-      // without room for one the lists go to DRAM tile by tile.
+      // attention of this one. Without room for it both share one. Without
+      // room for one, the lists go to DRAM tile by tile.
       if (!spill) {
         llvm::Expected<Slot> idx = spec.allocate(
             group * S * slots * 2, what + ": the key lists of a head group");

@@ -1,4 +1,4 @@
-//===- ModelDesc.h - A Transformer as the scheduler sees it -----*- C++ -*-===//
+//===- ModelDesc.h - A Transformer as the scheduler reads it ----*- C++ -*-===//
 //
 // The layer structure that the ISA lowering extracts from a raised graph:
 // an embedding, a stack of layers (normalization, projections, rotary

@@ -2,9 +2,9 @@
 //
 // The reader anchors on what the raising and annotation passes tag
 // (lapa.attention, lapa.projection, lapa.ffn, lapa.layer) and checks the
-// untagged ops between the anchors: each part accepts only the ops it can
-// explain (views and copies everywhere; the arithmetic of a norm, a rotary
-// embedding or an activation inside those parts). The final coverage check
+// untagged ops between the anchors. Each part accepts only the ops it can
+// explain: views and copies everywhere, and the arithmetic of a norm, a
+// rotary embedding or an activation inside those parts. The final coverage check
 // walks everything the function's result depends on and rejects an op no
 // part explained.
 //
@@ -172,8 +172,8 @@ std::optional<double> readScalarConstant(Value value) {
   return std::nullopt;
 }
 
-/// The name of a weight: the `lapa.weight` argument attribute, else
-/// `argN`, else `constant`.
+/// Returns the name of a weight: the `lapa.weight` argument attribute,
+/// else `argN`, else `constant`.
 std::string weightName(Value source) {
   if (auto arg = dyn_cast<BlockArgument>(source)) {
     if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))

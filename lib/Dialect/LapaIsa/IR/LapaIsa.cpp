@@ -49,7 +49,7 @@ void LapaIsaDialect::initialize() {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// What packing and unpacking need to know about one instruction op.
+/// The opcode, fields and flags of one instruction op.
 struct InstructionEntry {
   llvm::StringRef operationName;
   isa::Opcode opcode;
@@ -87,7 +87,7 @@ const InstructionEntry *findEntry(isa::Opcode opcode) {
   return nullptr;
 }
 
-/// The flag bit of each flag name in ODS.
+/// Returns the Isa.h flag bit of a flag name in ODS.
 uint8_t flagBit(llvm::StringRef name) {
   return llvm::StringSwitch<uint8_t>(name)
       .Case("accumulate", isa::Flag::Accumulate)
