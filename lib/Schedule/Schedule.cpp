@@ -550,24 +550,33 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
                                          int64_t cols, llvm::StringRef what,
                                          uint64_t normalizedOut) {
   int64_t S = totalRows();
-  Arena &token = arena(Role::Token);
-  uint32_t mark = token.mark();
-  // Working set: the gain (and bias), then per row the f32 row and, twice
-  // for double buffering of the stores, its INT8 row and scale.
-  ALLOC(gain, token, norm ? cols * 4 : 0, (what + " gain").str());
+  Marks marks = markAll();
+  // Working set: the gain (and bias), the f32 rows in the token region and,
+  // twice for double buffering of the stores, the INT8 rows and scales. The
+  // small parts go wherever the vector unit has room.
+  // The f32 rows take the token region, or the KV region when it has more
+  // room (a narrow token buffer and a wide feed-forward layer).
+  Role rowsRole = Role::Token;
+  auto freeBytes = [&](Role role) {
+    return int64_t(arena(role).capacity()) - int64_t(arena(role).mark());
+  };
+  if (freeBytes(Role::Kv) > freeBytes(Role::Token))
+    rowsRole = Role::Kv;
+  int64_t free = freeBytes(rowsRole) - 4 * kGranule;
+  int64_t rows = std::min<int64_t>(
+      {S, rowTile, std::max<int64_t>(1, free / (cols * 4))});
+  ALLOC(xt, arena(rowsRole), rows * cols * 4, (what + " rows").str());
+  const auto anywhere = {Role::Kv, Role::Temp, Role::Token};
+  ALLOC_ANY(gain, anywhere, norm ? cols * 4 : 0, (what + " gain").str());
   std::optional<Slot> bias;
   if (norm && norm->bias) {
-    ALLOC(b, token, cols * 4, (what + " bias").str());
+    ALLOC_ANY(b, anywhere, cols * 4, (what + " bias").str());
     bias = b;
   }
-  int64_t perRow = cols * 4 + 2 * (cols + 4);
-  int64_t free = int64_t(token.capacity()) - int64_t(token.mark()) - 8 * kGranule;
-  int64_t rows = std::min<int64_t>({S, rowTile, std::max<int64_t>(1, free / perRow)});
-  ALLOC(xt, token, rows * cols * 4, (what + " rows").str());
   std::array<Slot, 2> qt, st;
   for (unsigned i = 0; i < 2; ++i) {
-    ALLOC(q, token, rows * cols, (what + " INT8 rows").str());
-    ALLOC(sc, token, rows * 4, (what + " scales").str());
+    ALLOC_ANY(q, anywhere, rows * cols, (what + " INT8 rows").str());
+    ALLOC_ANY(sc, anywhere, rows * 4, (what + " scales").str());
     qt[i] = q;
     st[i] = sc;
   }
@@ -611,7 +620,7 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
     store(tensor("xq") + r0 * cols, q, 0, 1, tr * cols, tr * cols, tr * cols);
     store(tensor("xs") + r0 * 4, sc, 0, 1, tr * 4, tr * 4, tr * 4);
   }
-  token.release(mark);
+  releaseAll(marks);
   return llvm::Error::success();
 }
 
