@@ -507,23 +507,41 @@ llvm::Expected<SimRun> Flow::simulate(const Design &design,
           "(the token ids); run it with --timing-only or with lapa-sim run "
           "and one --input per tensor",
           inputs));
-    if (input->type != isa::ElementType::I32)
+    if (input->type == isa::ElementType::F32 && request.hiddenSeed &&
+        request.tokens.empty()) {
+      // Hidden states from a linear congruential generator (the constants
+      // of the C standard's example rand), uniform in [-0.01, 0.01).
+      tokens.name = input->name;
+      tokens.dtype = support::DType::F32;
+      tokens.shape = input->shape;
+      tokens.bytes.resize(input->elementCount() * 4);
+      uint64_t state = *request.hiddenSeed;
+      for (uint64_t i = 0; i < input->elementCount(); ++i) {
+        state = (1103515245 * state + 12345) % (uint64_t(1) << 31);
+        float value = float((double(state) / double(uint64_t(1) << 31) - 0.5) *
+                            0.02);
+        std::memcpy(tokens.bytes.data() + i * 4, &value, 4);
+      }
+      bindings[tokens.name] = &tokens;
+    } else if (input->type != isa::ElementType::I32) {
       return simulateError(llvm::formatv(
           "the stream's input '{0}' has element type {1}, but token ids are "
           "i32",
           input->name, isa::elementTypeName(input->type)));
-    if (input->elementCount() != request.tokens.size())
+    } else if (input->elementCount() != request.tokens.size()) {
       return simulateError(llvm::formatv(
           "the stream's input '{0}' has {1} token ids, but {2} were given; "
           "give as many tokens as the model's sequence length",
           input->name, input->elementCount(), request.tokens.size()));
-    tokens.name = input->name;
-    tokens.dtype = support::DType::I32;
-    tokens.shape = input->shape;
-    tokens.bytes.resize(request.tokens.size() * 4);
-    std::memcpy(tokens.bytes.data(), request.tokens.data(),
-                tokens.bytes.size());
-    bindings[tokens.name] = &tokens;
+    } else {
+      tokens.name = input->name;
+      tokens.dtype = support::DType::I32;
+      tokens.shape = input->shape;
+      tokens.bytes.resize(request.tokens.size() * 4);
+      std::memcpy(tokens.bytes.data(), request.tokens.data(),
+                  tokens.bytes.size());
+      bindings[tokens.name] = &tokens;
+    }
   }
 
   sim::SimOptions simOptions;

@@ -90,6 +90,9 @@ struct SimRun {
 struct SimRequest {
   /// Token ids bound to the stream's one input tensor (functional mode).
   std::vector<int32_t> tokens;
+  /// Seed of the hidden states bound to an f32 input tensor (an encoder
+  /// block without an embedding), used when `tokens` is empty.
+  std::optional<uint32_t> hiddenSeed;
   bool timingOnly = false;
   double neededFraction = 1.0;
   /// Dense-equivalent operation count for the effective GOPS; 0 derives it.

@@ -70,6 +70,12 @@ cl::opt<std::string> windowName("window",
 cl::opt<bool> timingOnly("timing-only",
                          cl::desc("Simulate timing and energy without data"),
                          cl::cat(category));
+cl::opt<unsigned> inputSeed(
+    "input-seed",
+    cl::desc("Seed of the random hidden states bound to an f32 input (an "
+             "encoder block that reads hidden states instead of token ids); "
+             "values are uniform in [-0.01, 0.01)"),
+    cl::init(12345), cl::cat(category));
 cl::opt<double> neededFraction(
     "needed-fraction",
     cl::desc("Timing-only: fraction of a gathered GEMM's rows computed "
@@ -310,6 +316,10 @@ llvm::Error scoreRun(DesignResult &result, const SimRun &run,
       return comparison.takeError();
     result.accuracy.vsReference = *comparison;
   }
+  // Without token ids (hidden-state inputs) there is no next token to
+  // score; the output is still compared with the dense design's.
+  if (inputs.tokens.empty())
+    return llvm::Error::success();
   llvm::Expected<sim::LanguageModelScore> score = sim::scoreLanguageModel(
       result.logits, result.logitRows, result.vocabulary,
       llvm::ArrayRef<int32_t>(inputs.tokens).take_front(result.logitRows),
@@ -459,6 +469,14 @@ llvm::Error Driver::prepare() {
   return llvm::Error::success();
 }
 
+/// Returns the report note that says how the hidden-state input was made.
+static std::string hiddenNote() {
+  return llvm::formatv("the f32 input holds random hidden states, uniform in "
+                       "[-0.01, 0.01) from seed {0} (--input-seed)",
+                       unsigned(inputSeed))
+      .str();
+}
+
 llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
                                                llvm::StringRef label,
                                                llvm::StringRef position) {
@@ -499,12 +517,22 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
         "the model's weights are function arguments, so every design ran "
         "timing-only");
   }
-  if (!runTimingOnly && inputs.tokens.empty())
+  bool hiddenInput = false;
+  for (const isa::TensorInfo &tensor : stream->tensors)
+    if (tensor.role == isa::TensorRole::Input &&
+        tensor.type == isa::ElementType::F32)
+      hiddenInput = true;
+  if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput)
     return makeError("no input tokens: give --tokens FILE:TENSOR or "
                      "--reference FILE, or run --timing-only");
+  if (!runTimingOnly && hiddenInput &&
+      !llvm::is_contained(comparison.notes, hiddenNote()))
+    comparison.notes.push_back(hiddenNote());
 
   SimRequest request;
   request.tokens = inputs.tokens;
+  if (hiddenInput)
+    request.hiddenSeed = inputSeed;
   request.timingOnly = runTimingOnly;
   request.neededFraction = neededFraction;
   request.keepTimeline = !traceDir.empty();
