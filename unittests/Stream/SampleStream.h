@@ -53,7 +53,7 @@ constexpr uint8_t unitBit(Unit unit) {
 }
 
 /// Returns the sample stream: a memory map of four tensors, 64 bytes of
-/// constants, two predictor records, two stages and 23 instructions: one of
+/// constants, two predictor records, two stages and 24 instructions: one of
 /// each of the 22 opcodes and a second gemm.
 inline StreamFile makeSampleStream(uint64_t fingerprint = 0x0123456789abcdefu) {
   StreamFile stream;
@@ -209,6 +209,12 @@ inline StreamFile makeSampleStream(uint64_t fingerprint = 0x0123456789abcdefu) {
        ref(SpeculationBuffer, 0x2000), 4, 8, 2, 0, 16,
        ref(SpeculationBuffer, 0x3000), 1, ref(SpeculationBuffer, 0x3100),
        ref(SpeculationBuffer, 0x3104), kNoBuffer}));
+  // SpAtten's importance: probabilities [4 x 8] from the softmax above,
+  // key lists [4 x 8] u16, sums over 16 keys.
+  code.push_back(makeInstruction(
+      Opcode::Importance, 0, 0, 0,
+      {ref(TempBuffer, 0x1100), ref(SpeculationBuffer, 0x2000),
+       ref(TempBuffer, 0x3800), 4, 8, 16, 0}));
   return stream;
 }
 

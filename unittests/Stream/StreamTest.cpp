@@ -77,13 +77,13 @@ uint64_t getU64(llvm::ArrayRef<uint8_t> bytes, size_t offset) {
 //   constants 64
 //   predictors: 4+20 -> 24, 4+52 -> 56; total 80
 //   stages: 16+10 -> 32, 16+9 -> 32; total 64
-//   instructions: 23 x 64 = 1472
+//   instructions: 24 x 64 = 1536
 constexpr uint64_t kMemoryMapOffset = 168;
 constexpr uint64_t kConstantsOffset = 400;
 constexpr uint64_t kPredictorsOffset = 464;
 constexpr uint64_t kStagesOffset = 544;
 constexpr uint64_t kInstructionsOffset = 608;
-constexpr uint64_t kFileBytes = 2080;
+constexpr uint64_t kFileBytes = 2144;
 
 //===----------------------------------------------------------------------===//
 // Round trips and layout
@@ -98,10 +98,10 @@ TEST(Isa, NamesRoundTrip) {
     Opcode op = static_cast<Opcode>(raw);
     EXPECT_EQ(parseOpcode(opcodeName(op)), op) << raw;
   }
-  // Isa.h lists opcodes 1 to 22.
-  EXPECT_EQ(opcodes, 22u);
+  // Isa.h lists opcodes 1 to 23.
+  EXPECT_EQ(opcodes, 23u);
   EXPECT_FALSE(isValidOpcode(0));
-  EXPECT_FALSE(isValidOpcode(23));
+  EXPECT_FALSE(isValidOpcode(24));
   EXPECT_EQ(opcodeName(Opcode::ShiftAccumulate), "shift_accumulate");
   EXPECT_EQ(opcodeName(Opcode::TopK), "topk");
   EXPECT_EQ(opcodeUnit(Opcode::LogEncode), Unit::Encode);
@@ -187,8 +187,8 @@ TEST(Stream, BinaryHeaderLayout) {
   const uint64_t offsets[] = {kMemoryMapOffset, kConstantsOffset,
                               kPredictorsOffset, kStagesOffset,
                               kInstructionsOffset};
-  const uint64_t lengths[] = {232, 64, 80, 64, 1472};
-  const uint32_t counts[] = {4, 0, 2, 2, 23};
+  const uint64_t lengths[] = {232, 64, 80, 64, 1536};
+  const uint32_t counts[] = {4, 0, 2, 2, 24};
   for (unsigned i = 0; i < 5; ++i) {
     size_t entry = 32 + 24 * i;
     EXPECT_EQ(getU32(bytes, entry), i + 1) << "section " << i;
@@ -500,9 +500,9 @@ TEST(StreamReader, RejectsHugeRecordCount) {
 
 TEST(StreamReader, RejectsUnknownOpcode) {
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
-  bytes[kInstructionsOffset + 64] = 23;
+  bytes[kInstructionsOffset + 64] = 24;
   std::string message = binaryError(bytes);
-  EXPECT_NE(message.find("instruction 1: field 'opcode' is 23"),
+  EXPECT_NE(message.find("instruction 1: field 'opcode' is 24"),
             std::string::npos)
       << message;
 }
@@ -584,9 +584,9 @@ TEST(StreamReader, RejectsRoundPastRecord) {
 
 TEST(StreamReader, RejectsStageOutsideInstructions) {
   StreamFile stream = makeSampleStream();
-  stream.stages[1].end = 24;
-  EXPECT_NE(streamError(stream).find("stage record 1: field 'end' is 24, "
-                                     "past the 23 instructions"),
+  stream.stages[1].end = 25;
+  EXPECT_NE(streamError(stream).find("stage record 1: field 'end' is 25, "
+                                     "past the 24 instructions"),
             std::string::npos);
   stream = makeSampleStream();
   stream.stages[0].first = 5;
