@@ -236,12 +236,27 @@ struct Executor::Impl {
 
   void recordDependencies(const Memory &memory, uint64_t begin, uint64_t end) {
     uint8_t buffer = uint8_t(&memory - buffers.data());
+    const uint32_t *writers = memory.lastWriter.data();
     uint32_t previous = kNoWriter;
     for (uint64_t b = begin; b < end; ++b) {
-      uint32_t writer = memory.lastWriter[b];
-      if (writer == previous || writer == kNoWriter)
+      // Skip runs of the same writer eight bytes at a time; a tile written
+      // by one instruction is one long run.
+      while (b + 8 <= end) {
+        uint32_t differ = 0;
+        for (unsigned i = 0; i < 8; ++i)
+          differ |= writers[b + i] ^ previous;
+        if (differ)
+          break;
+        b += 8;
+      }
+      if (b >= end)
+        break;
+      uint32_t writer = writers[b];
+      if (writer == previous)
         continue;
       previous = writer;
+      if (writer == kNoWriter)
+        continue;
       if (isa::opcodeUnit(stream.instructions[writer].opcode()) == unit)
         continue;
       if (!dependencies.empty() && dependencies.back().reader == index &&
