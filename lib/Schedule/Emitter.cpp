@@ -30,10 +30,10 @@ llvm::Expected<Slot> Arena::allocate(uint64_t bytes, llvm::StringRef what) {
   uint64_t aligned = llvm::alignTo(std::max<uint64_t>(bytes, 1), kGranule);
   if (used + aligned > size)
     return llvm::createStringError(
-        llvm::formatv("{0} needs {1} bytes of {2} (the {3} region), but only "
-                      "{4} of its {5} bytes are free; choose smaller tiles "
-                      "(--row-tile, --col-tile, --inner-tile) or a "
-                      "configuration with a larger {2}",
+        llvm::formatv("no room for {0} ({1} bytes) in {2} (the {3} region): "
+                      "only {4} of its {5} bytes are free; choose smaller "
+                      "tiles (the row-tile, col-tile and inner-tile options "
+                      "of lapa-compile) or a configuration with a larger {2}",
                       what, bytes, bufferName, roleName(role), size - used,
                       size)
             .str());

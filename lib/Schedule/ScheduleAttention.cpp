@@ -130,7 +130,11 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     kPred = kp;
   }
   if (aloc) {
-    ALLOC(kh, spec, S * d * containerBytes(keyBits), what + ": K-hat");
+    // K-hat is read by the shift array; a buffer without a speculation
+    // region of its own (SOFA's) has more room in the KV or token region.
+    ALLOC_ANY(kh, (std::initializer_list<Role>{Role::Speculation, Role::Kv,
+                                                Role::Token}),
+              S * d * containerBytes(keyBits), what + ": K-hat");
     ALLOC(khs, temp, 4, what + ": the K-hat scale");
     khat = kh;
     khatScale = khs;

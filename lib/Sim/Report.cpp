@@ -201,7 +201,9 @@ void lapa::sim::writeCSV(llvm::raw_ostream &os, const SimResult &result,
                  llvm::StringRef metric, const llvm::Twine &value) {
     os << section << "," << name << "," << metric << "," << value << "\n";
   };
-  auto real = [](double value) { return llvm::formatv("{0}", value).str(); };
+  // Enough digits to read back the same double; formatv's default keeps
+  // two decimals, which rounds a run of microseconds to 0.00 seconds.
+  auto real = [](double value) { return llvm::formatv("{0:g17}", value).str(); };
   row("total", config.name, "cycles", llvm::Twine(result.totalCycles));
   row("total", config.name, "seconds", real(result.seconds));
   row("total", config.name, "energy_pj", real(result.totalEnergyPj()));

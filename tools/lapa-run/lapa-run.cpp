@@ -388,9 +388,9 @@ llvm::Error Driver::prepare() {
   if (!reference.empty() && !tokensSpec.empty())
     return makeError("give either --tokens or --reference, not both: the "
                      "reference window supplies the tokens");
-  if (seqLen < 0)
-    return makeError(llvm::formatv("--seq-len={0} is negative; give the "
-                                   "number of tokens",
+  if (seqLen < 0 || (seqLen.getNumOccurrences() && seqLen == 0))
+    return makeError(llvm::formatv("--seq-len={0} is not a sequence length; "
+                                   "give the number of tokens, at least 1",
                                    seqLen.getValue()));
 
   if (!reference.empty()) {
@@ -522,6 +522,10 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
     if (tensor.role == isa::TensorRole::Input &&
         tensor.type == isa::ElementType::F32)
       hiddenInput = true;
+  if (!runTimingOnly && neededFraction.getNumOccurrences())
+    return makeError("--needed-fraction sets the gathered rows of a "
+                     "timing-only run, and a functional run takes them from "
+                     "the prediction; add --timing-only or drop it");
   if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput)
     return makeError("no input tokens: give --tokens FILE:TENSOR or "
                      "--reference FILE, or run --timing-only");

@@ -154,7 +154,7 @@ TEST(Arena, ReportsBufferNeedAndCapacity) {
   llvm::Expected<Slot> second = arena.allocate(300, "the scores");
   ASSERT_FALSE(bool(second));
   std::string message = llvm::toString(second.takeError());
-  EXPECT_NE(message.find("the scores needs 300 bytes of temp_buffer"),
+  EXPECT_NE(message.find("no room for the scores (300 bytes) in temp_buffer"),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("only 256 of its 1024 bytes are free"),

@@ -587,8 +587,11 @@ FailureOr<ModelReader::NormResult> ModelReader::readNorm(Value output,
   if (tag != "rms_norm" && tag != "layer_norm") {
     emitError(output.getLoc())
         << "expected the " << what
-        << " (an RMSNorm or LayerNorm tagged by lapa-annotate-layers) to "
-           "produce this value; run lapa-annotate-layers first";
+        << " (an RMSNorm or LayerNorm that lapa-annotate-layers tags) to "
+           "produce this value, but the graph computes it another way; the "
+           "ISA lowering supports pre-norm or norm-free layers with "
+           "linalg.matmul projections (bottleneck layers, NoNorm and "
+           "tosa.matmul are not supported; see docs/compiler.md)";
     return failure();
   }
   NormResult result;

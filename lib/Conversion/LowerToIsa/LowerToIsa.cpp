@@ -32,21 +32,21 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (hwPath.empty()) {
-      module.emitError() << "lapa-lower-to-isa needs a hardware configuration: "
+      mlir::emitError(module.getLoc()) << "lapa-lower-to-isa needs a hardware configuration: "
                             "give hw=PATH, e.g. hw=examples/hw/lapa-28nm.yaml";
       return signalPassFailure();
     }
     llvm::Expected<::lapa::hardware::HardwareConfig> config =
         ::lapa::hardware::loadHardwareConfig(hwPath);
     if (!config) {
-      module.emitError() << "cannot use hardware configuration '" << hwPath
+      mlir::emitError(module.getLoc()) << "cannot use hardware configuration '" << hwPath
                          << "': " << llvm::toString(config.takeError());
       return signalPassFailure();
     }
     llvm::Expected<::lapa::predict::PredictorConfig> predictor =
         ::lapa::predict::parsePredictorConfig(defaultPredictor);
     if (!predictor) {
-      module.emitError() << "invalid option predictor='" << defaultPredictor
+      mlir::emitError(module.getLoc()) << "invalid option predictor='" << defaultPredictor
                          << "': " << llvm::toString(predictor.takeError());
       return signalPassFailure();
     }
@@ -61,7 +61,7 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
       if (!func.isExternal())
         functions.push_back(func);
     if (functions.size() != 1) {
-      module.emitError() << "lapa-lower-to-isa compiles one function per "
+      mlir::emitError(module.getLoc()) << "lapa-lower-to-isa compiles one function per "
                             "module, and this module defines "
                          << functions.size();
       return signalPassFailure();
@@ -81,7 +81,8 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
     llvm::Expected<::lapa::isa::StreamFile> stream =
         ::lapa::schedule::scheduleModel(*model, *config, options, &summary);
     if (!stream) {
-      func.emitError() << "cannot schedule '" << func.getSymName() << "' for '"
+      mlir::emitError(func.getLoc())
+          << "cannot schedule '" << func.getSymName() << "' for '"
                        << config->name << "': "
                        << llvm::toString(stream.takeError());
       return signalPassFailure();

@@ -660,6 +660,13 @@ llvm::Error verifyInstruction(const Instruction &inst,
 llvm::Error verifyAgainstConfig(const StreamFile &stream,
                                 const HardwareConfig &config) {
   uint64_t fingerprint = config.fingerprint();
+  if (stream.configFingerprint != fingerprint && stream.configName == config.name)
+    return makeError(llvm::formatv(
+        "header: the stream was built for configuration '{0}' with other "
+        "contents (fingerprint 0x{1:x-16}, this file 0x{2:x-16}): a value "
+        "in the file changed since the compile; recompile the model for the "
+        "file as it is now",
+        stream.configName, stream.configFingerprint, fingerprint));
   if (stream.configFingerprint != fingerprint)
     return makeError(llvm::formatv(
         "header: the stream was built for configuration '{0}' (fingerprint "

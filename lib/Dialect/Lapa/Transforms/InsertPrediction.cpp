@@ -31,7 +31,7 @@ struct InsertPrediction
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto fail = [&](const Twine &message) {
-      module.emitError() << message;
+      mlir::emitError(module.getLoc()) << message;
       signalPassFailure();
     };
 
