@@ -515,6 +515,24 @@ llvm::Error Scheduler::rope(const Slot &y, int64_t rows, int64_t cols,
   return llvm::Error::success();
 }
 
+Projection Scheduler::projectionOf(llvm::StringRef weightName,
+                                   const WeightDesc &weight,
+                                   const std::string &what) {
+  Projection p;
+  p.what = what;
+  p.xq = tensor("xq");
+  p.xs = tensor("xs");
+  p.inner = weight.in;
+  p.w = tensor(weightName);
+  p.ws = tensor((weightName + ".scales").str());
+  if (weight.hasBias)
+    p.bias = tensor((weightName + ".bias").str());
+  p.weightCols = weight.out;
+  p.cols = weight.out;
+  p.outCols = weight.out;
+  return p;
+}
+
 llvm::Error Scheduler::scheduleEmbedding() {
   int64_t S = totalRows(), H = model.hidden;
   emitter.beginStage("other", -1);
@@ -820,19 +838,10 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
                                    currentX, H,
                                    llvm::formatv("layer {0} attention norm", l).str()))
       return std::move(e);
-    Projection query;
-    query.what = llvm::formatv("layer {0} query projection", l);
-    query.xq = tensor("xq");
-    query.xs = tensor("xs");
-    query.inner = H;
-    query.w = tensor(layerName(l, "wq"));
-    query.ws = tensor(layerName(l, "wq") + ".scales");
-    if (layer.query.hasBias)
-      query.bias = tensor(layerName(l, "wq") + ".bias");
-    query.weightCols = qCols;
-    query.cols = qCols;
+    Projection query = projectionOf(
+        layerName(l, "wq"), layer.query,
+        llvm::formatv("layer {0} query projection", l).str());
     query.out = tensor("q");
-    query.outCols = qCols;
     query.epilogue.rope = layer.rotary;
     query.epilogue.headDim = layer.headDim;
     query.align = layer.rotary ? layer.headDim : 1;
@@ -845,19 +854,10 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     if (auto e = scheduleNormQuant(nullptr, "", tensor("attention"), qCols,
                                    llvm::formatv("layer {0} attention output", l).str()))
       return std::move(e);
-    Projection output;
-    output.what = llvm::formatv("layer {0} output projection", l);
-    output.xq = tensor("xq");
-    output.xs = tensor("xs");
-    output.inner = qCols;
-    output.w = tensor(layerName(l, "wo"));
-    output.ws = tensor(layerName(l, "wo") + ".scales");
-    if (layer.output.hasBias)
-      output.bias = tensor(layerName(l, "wo") + ".bias");
-    output.weightCols = H;
-    output.cols = H;
+    Projection output = projectionOf(
+        layerName(l, "wo"), layer.output,
+        llvm::formatv("layer {0} output projection", l).str());
     output.out = tensor("x");
-    output.outCols = H;
     if (layer.residual)
       output.epilogue.addFrom = currentX;
     if (auto e = scheduleProjection(output))
@@ -874,19 +874,8 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     int64_t F = layer.up.out;
     auto ffnProjection = [&](llvm::StringRef name, const WeightDesc &weight,
                              llvm::StringRef what) {
-      Projection p;
-      p.what = llvm::formatv("layer {0} {1}", l, what);
-      p.xq = tensor("xq");
-      p.xs = tensor("xs");
-      p.inner = weight.in;
-      p.w = tensor(layerName(l, name));
-      p.ws = tensor(layerName(l, name) + ".scales");
-      if (weight.hasBias)
-        p.bias = tensor(layerName(l, name) + ".bias");
-      p.weightCols = weight.out;
-      p.cols = weight.out;
-      p.outCols = weight.out;
-      return p;
+      return projectionOf(layerName(l, name), weight,
+                          llvm::formatv("layer {0} {1}", l, what).str());
     };
     if (layer.ffn == FfnKind::SwiGlu) {
       Projection gate = ffnProjection("w_gate", layer.gate, "gate projection");
@@ -928,17 +917,8 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
                                  "final norm",
                                  storeNormed ? tensor("final_norm") : UINT64_MAX))
     return std::move(e);
-  Projection head;
-  head.what = "language-model head";
-  head.xq = tensor("xq");
-  head.xs = tensor("xs");
-  head.inner = H;
-  head.w = tensor("lm_head");
-  head.ws = tensor("lm_head.scales");
-  head.weightCols = model.vocab;
-  head.cols = model.vocab;
+  Projection head = projectionOf("lm_head", model.lmHead, "language-model head");
   head.out = tensor("logits");
-  head.outCols = model.vocab;
   if (auto e = scheduleProjection(head))
     return std::move(e);
   emitter.finish();

@@ -126,6 +126,10 @@ private:
                                 uint64_t src, int64_t cols, llvm::StringRef what,
                                 uint64_t normalizedOut = UINT64_MAX);
   llvm::Error scheduleProjection(const Projection &p);
+  /// Returns the projection of the quantized input (xq, xs) by the weight
+  /// named `weightName` over all of its columns, into an output as wide.
+  Projection projectionOf(llvm::StringRef weightName, const WeightDesc &weight,
+                          const std::string &what);
   llvm::Error scheduleAttention(unsigned layer);
 
   // Instruction helpers. Each emits one instruction with its accesses.
