@@ -127,9 +127,7 @@ def LapaLowerToIsa : Pass<"lapa-lower-to-isa", "::mlir::ModuleOp"> {
            "Inner columns per projection tile and activation quantization group; 0 chooses">,
     Option<"embedWeights", "embed-weights", "bool", /*default=*/"true",
            "Store constant weights, quantized, in the stream; weights passed as "
-           "function arguments are always bound at run time">,
-    Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
-           "Bound for a dynamic sequence length; 0 rejects dynamic shapes">
+           "function arguments are always bound at run time">
   ];
   let statistics = [
     Statistic<"numInstructions", "num-instructions", "Instructions emitted">,

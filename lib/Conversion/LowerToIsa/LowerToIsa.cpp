@@ -50,11 +50,6 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
                          << "': " << llvm::toString(predictor.takeError());
       return signalPassFailure();
     }
-    if (seqLen != 0) {
-      // NOTE: dynamic sequence lengths are not specialized yet; the bound
-      // is accepted so that pipelines can pass it, and static graphs
-      // ignore it.
-    }
 
     SmallVector<func::FuncOp> functions;
     for (auto func : module.getOps<func::FuncOp>())
