@@ -86,4 +86,46 @@ def LapaInsertPrediction : Pass<"lapa-insert-prediction", "::mlir::ModuleOp"> {
   ];
 }
 
+def LapaRandomizeWeights : Pass<"lapa-randomize-weights", "::mlir::ModuleOp"> {
+  let summary = "Replace projection weights and biases with seeded random values.";
+  let description = [{
+    Public graph exports often ship "stripped": every weight is a splat
+    constant (all of BERT-tiny's and MobileBERT's are), so every row of a
+    projection is the same and a functional run says nothing about
+    attention. This pass gives such a graph random weights from a fixed
+    seed, so that runs are repeatable and the keys differ.
+
+    A projection is a contraction (a linalg contraction such as
+    `linalg.matmul`, or a `linalg.generic` of that form) with exactly one
+    operand that is a float constant, reached through reshapes, casts,
+    transposes and broadcasts. Its bias is a float constant, reached the
+    same way, that an elementwise `arith.addf` adds to the contraction's
+    result. The n-th replaced constant in program order (weight before
+    bias) gets values `u * sqrt(3 / F)`, where `F` is the contraction's
+    reduction size and `u` is uniform in [-1, 1), from the 24 high bits of
+    each output of a SplitMix64 generator whose state starts at the n-th
+    output (counting from 0) of a SplitMix64 generator seeded with `seed`. The
+    weights then have variance `1 / F`, so a projection keeps the variance
+    of its input. Each use of a shared constant gets its own values.
+
+    `replace` chooses what is replaced: `if-stripped` (the default) only
+    when every projection weight of the module is a splat, so a graph with
+    real weights is left alone with a remark; `splat` every splat
+    projection weight and bias; `all` every projection weight and bias.
+    The module gets `lapa.random_weights = {seed, weights, biases}` so that
+    later tools can say where the values came from.
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", /*default=*/"1",
+           "Seed of the random streams">,
+    Option<"replace", "replace", "std::string", /*default=*/"\"if-stripped\"",
+           "Which constants to replace: if-stripped, splat or all">
+  ];
+  let statistics = [
+    Statistic<"numWeights", "num-weights", "Projection weights replaced">,
+    Statistic<"numBiases", "num-biases", "Projection biases replaced">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD
