@@ -4,6 +4,7 @@
 
 #include "lapa/Conversion/Passes.h"
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
+#include "lapa/Dialect/Lapa/Transforms/Passes.h"
 #include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
 #include "lapa/Dialect/LapaIsa/IR/StreamConversion.h"
 #include "lapa/Pipelines/Pipelines.h"
@@ -33,6 +34,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace lapa;
 using namespace lapa::run;
@@ -297,6 +299,34 @@ llvm::Error Flow::loadModel() {
   }
   logDone("import: " + modelName());
 
+  // A stripped export has splat weights, which make every projection row
+  // the same; give it seeded random weights before any design compiles.
+  if (!imported && options.randomWeights != "off") {
+    mlir::lapa::LapaRandomizeWeightsOptions randomOptions;
+    randomOptions.seed = options.weightSeed;
+    randomOptions.replace =
+        options.randomWeights == "all" ? "all" : "if-stripped";
+    mlir::PassManager pm(&context);
+    pm.addPass(mlir::lapa::createLapaRandomizeWeights(randomOptions));
+    if (mlir::failed(pm.run(*module)))
+      return importError(diagnostics.message("randomizing the weights failed"),
+                         llvm::formatv("{0} {1} --lapa-randomize-weights="
+                                       "\"seed={2} replace={3}\"",
+                                       tool("lapa-opt"), shellQuote(path),
+                                       options.weightSeed,
+                                       randomOptions.replace)
+                             .str());
+    if (auto record = (*module)->getAttrOfType<mlir::DictionaryAttr>(
+            "lapa.random_weights"))
+      for (llvm::StringRef key : {"weights", "biases"})
+        if (auto count = record.getAs<mlir::IntegerAttr>(key))
+          randomized += count.getInt();
+    if (randomized)
+      logDone(llvm::formatv("random weights: {0} constants from seed {1}",
+                            randomized, options.weightSeed)
+                  .str());
+  }
+
   // Raise once on a copy: it reports a graph the compiler cannot read before
   // any design runs, and gives the raised IR for --save-ir. Each design's
   // lapa-compile raises its own copy again.
@@ -510,7 +540,8 @@ llvm::Expected<SimRun> Flow::simulate(const Design &design,
     if (input->type == isa::ElementType::F32 && request.hiddenSeed &&
         request.tokens.empty()) {
       // Hidden states from a linear congruential generator (the constants
-      // of the C standard's example rand), uniform in [-0.01, 0.01).
+      // of the C standard's example rand), uniform in [-sqrt(3), sqrt(3)):
+      // variance 1, as a normalized layer input has.
       tokens.name = input->name;
       tokens.dtype = support::DType::F32;
       tokens.shape = input->shape;
@@ -519,7 +550,7 @@ llvm::Expected<SimRun> Flow::simulate(const Design &design,
       for (uint64_t i = 0; i < input->elementCount(); ++i) {
         state = (1103515245 * state + 12345) % (uint64_t(1) << 31);
         float value = float((double(state) / double(uint64_t(1) << 31) - 0.5) *
-                            0.02);
+                            2.0 * std::sqrt(3.0));
         std::memcpy(tokens.bytes.data() + i * 4, &value, 4);
       }
       bindings[tokens.name] = &tokens;

@@ -71,6 +71,10 @@ struct FlowOptions {
   std::string modelPath;
   /// Sequence length of an imported folder model.
   int64_t seqLen = 128;
+  /// lapa-randomize-weights mode for an MLIR graph: "auto" (if-stripped),
+  /// "all" or "off".
+  std::string randomWeights = "auto";
+  uint64_t weightSeed = 1;
   /// Folder for the imported and raised IR and each design's lapa_isa IR
   /// and stream, or "".
   std::string saveIrDir;
@@ -113,6 +117,8 @@ public:
   std::string modelName() const;
   /// Returns whether the model is a folder imported from config.json.
   bool isImportedModel() const { return imported; }
+  /// Returns how many projection weights and biases got random values.
+  int64_t randomizedConstants() const { return randomized; }
   /// Returns the vocabulary size of an imported model, or 0.
   int64_t vocabularySize() const { return vocabulary; }
 
@@ -138,6 +144,7 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> module;
   bool imported = false;
   int64_t vocabulary = 0;
+  int64_t randomized = 0;
   std::string temporaryDir;
   std::string importedFile;
 };

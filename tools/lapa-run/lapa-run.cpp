@@ -74,8 +74,17 @@ cl::opt<unsigned> inputSeed(
     "input-seed",
     cl::desc("Seed of the random hidden states bound to an f32 input (an "
              "encoder block that reads hidden states instead of token ids); "
-             "values are uniform in [-0.01, 0.01)"),
+             "values are uniform in [-sqrt(3), sqrt(3)), variance 1"),
     cl::init(12345), cl::cat(category));
+cl::opt<std::string> randomWeights(
+    "random-weights",
+    cl::desc("Random projection weights for an MLIR graph (lapa-randomize-"
+             "weights): auto (when every projection weight is a splat "
+             "constant, as in stripped exports), all, or off"),
+    cl::init("auto"), cl::value_desc("auto|all|off"), cl::cat(category));
+cl::opt<uint64_t> weightSeed("weight-seed",
+                             cl::desc("Seed of --random-weights"),
+                             cl::init(1), cl::cat(category));
 cl::opt<double> neededFraction(
     "needed-fraction",
     cl::desc("Timing-only: fraction of a gathered GEMM's rows computed "
@@ -382,6 +391,11 @@ llvm::Error Driver::prepare() {
   if (!(neededFraction >= 0 && neededFraction <= 1))
     return makeError(llvm::formatv("--needed-fraction={0} is outside [0, 1]",
                                    llvm::format("%g", neededFraction.getValue())));
+  if (randomWeights != "auto" && randomWeights != "all" &&
+      randomWeights != "off")
+    return makeError(llvm::formatv("--random-weights={0} is not a mode; give "
+                                   "auto, all or off",
+                                   randomWeights.getValue()));
   if (timingOnly && (!reference.empty() || !tokensSpec.empty()))
     return makeError("--timing-only reads no data; drop --tokens and "
                      "--reference");
@@ -457,6 +471,8 @@ llvm::Error Driver::prepare() {
   FlowOptions flowOptions;
   flowOptions.modelPath = model;
   flowOptions.seqLen = length;
+  flowOptions.randomWeights = randomWeights;
+  flowOptions.weightSeed = weightSeed;
   flowOptions.saveIrDir = saveIrDir;
   flowOptions.toolDir = llvm::sys::path::parent_path(
                             llvm::sys::fs::getMainExecutable(
@@ -472,7 +488,7 @@ llvm::Error Driver::prepare() {
 /// Returns the report note that says how the hidden-state input was made.
 static std::string hiddenNote() {
   return llvm::formatv("the f32 input holds random hidden states, uniform in "
-                       "[-0.01, 0.01) from seed {0} (--input-seed)",
+                       "[-sqrt(3), sqrt(3)) from seed {0} (--input-seed)",
                        unsigned(inputSeed))
       .str();
 }
@@ -660,6 +676,15 @@ int Driver::run() {
     return fail(std::move(error));
   }
   comparison.model = flow->modelName();
+  if (flow->randomizedConstants() > 0)
+    comparison.notes.push_back(llvm::formatv(
+        "the graph's {0} projection weights and biases were {1}; they were "
+        "replaced by random values from seed {2} (--weight-seed), variance "
+        "1/fan-in (lapa-randomize-weights)",
+        flow->randomizedConstants(),
+        randomWeights == "all" ? "replaced on request (--random-weights=all)"
+                               : "splat constants (a stripped export)",
+        uint64_t(weightSeed)).str());
 
   if (flow->vocabularySize() > 0)
     for (size_t t = 0; t < inputs.tokens.size(); ++t)
