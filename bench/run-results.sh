@@ -16,6 +16,7 @@ run="$build/bin/lapa-run"
 reference="$root/examples/tinyllama-kjv/reference.safetensors"
 models=${LAPA_SHARED_MODELS:-$root/../shared/models}
 llama7b="$models/buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir"
+bert="$models/bert-tiny-mha-linalg/multi-head-attention-mlir22.mlir"
 mkdir -p "$out"
 
 step() {
@@ -44,6 +45,16 @@ step tinyllama-sweep --reference "$reference" --window w0 \
   --design "lapa=lapa-28nm.yaml:lapa keep_ratio=0.25" \
   --design dense=dense-28nm.yaml:dense \
   --sweep keep_ratio=0.1,0.2,0.3,0.4,0.5
+
+# The BERT-tiny attention layer: functional with the random weights that
+# lapa-run gives its splat constants (seed 1) and random hidden states
+# (seed 12345), then timing-only.
+if [ -f "$bert" ]; then
+  step bert-tiny --model "$bert" --compare
+  step bert-tiny-timing --model "$bert" --timing-only --compare
+else
+  echo "results: bert-tiny: skipped, $bert not found"
+fi
 
 # LLaMA-2-7B prefill of 40 tokens, timing-only (weights are arguments).
 # When a design of the default set fails to compile, the error is kept in
