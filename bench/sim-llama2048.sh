@@ -11,8 +11,8 @@
 # lapa-28nm's buffers cannot hold one 2048-token head (its K, V and K-hat
 # alone need 768 KiB), so the stream is compiled for a variant of
 # lapa-28nm with 4 MiB buffers (8 MiB of speculation buffer) and
-# 256 x 256 x 1024 tiles. The variant is made here from lapa-28nm.yaml; it
-# is not a published design.
+# 256 x 256 x 1024 tiles. The variant is made by bench/large-sram.py from
+# lapa-28nm.yaml; it is not a published design.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,52 +26,10 @@ run() {
   "$@"
 }
 
-python3 - "$root/examples/tinyllama-kjv/config.json" "$work" <<'PY'
-import json, struct, sys
-config = json.load(open(sys.argv[1]))
-config.update(dim=4096, n_layers=32, n_heads=32, head_dim=128,
-              ffn_hidden=11008, vocab_size=32000, max_seq_len=4096)
-json.dump(config, open(sys.argv[2] + "/config.json", "w"), indent=1)
-D, L, F, V = 4096, 32, 11008, 32000
-tensors = [("tok_embeddings.weight", [V, D])]
-for layer in range(L):
-    p = "layers.%d." % layer
-    tensors += [(p + "attention_norm.weight", [D]),
-                (p + "attention.wq.weight", [D, D]),
-                (p + "attention.wk.weight", [D, D]),
-                (p + "attention.wv.weight", [D, D]),
-                (p + "attention.wo.weight", [D, D]),
-                (p + "ffn_norm.weight", [D]),
-                (p + "feed_forward.w1.weight", [F, D]),
-                (p + "feed_forward.w3.weight", [F, D]),
-                (p + "feed_forward.w2.weight", [D, F])]
-tensors += [("norm.weight", [D]), ("output.weight", [V, D])]
-header, offset = {}, 0
-for name, shape in tensors:
-    size = 4
-    for dim in shape:
-        size *= dim
-    header[name] = {"dtype": "F32", "shape": shape,
-                    "data_offsets": [offset, offset + size]}
-    offset += size
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open(sys.argv[2] + "/model.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text)
-    f.truncate(8 + len(text) + offset)  # sparse: no data is written
-PY
+python3 "$root/bench/llama2-7b-shape.py" "$work"
 
-python3 - "$root/examples/hw/lapa-28nm.yaml" "$work/large-sram.yaml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-text = text.replace("name: lapa-28nm", "name: lapa-28nm-large-sram", 1)
-def resize(match):
-    name = match.group(1)
-    size = 8388608 if name == "speculation_buffer" else 4194304
-    return re.sub(r"bytes: \d+", "bytes: %d" % size, match.group(0), count=1)
-text = re.sub(r"- name: (\w+)\n(?:    .*\n)*?    bytes: \d+", resize, text)
-open(sys.argv[2], "w").write(text)
-PY
+python3 "$root/bench/large-sram.py" "$root/examples/hw/lapa-28nm.yaml" \
+  "$work/large-sram.yaml"
 run "$build/bin/lapa-hw" check "$work/large-sram.yaml" > /dev/null
 
 run "$build/bin/lapa-translate" --import-llama "$work" --weights=arguments \

@@ -377,6 +377,14 @@ llvm::Error Flow::loadModel() {
   return llvm::Error::success();
 }
 
+std::string Flow::tileText() const {
+  if (!options.rowTile && !options.colTile && !options.innerTile)
+    return "";
+  return llvm::formatv(" row-tile={0} col-tile={1} inner-tile={2}",
+                       options.rowTile, options.colTile, options.innerTile)
+      .str();
+}
+
 llvm::Expected<isa::StreamFile> Flow::compile(const Design &design) {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
@@ -386,6 +394,9 @@ llvm::Expected<isa::StreamFile> Flow::compile(const Design &design) {
   mlir::lapa::CompilePipelineOptions compileOptions;
   compileOptions.hw = design.hwPath;
   compileOptions.predictor = design.predictorText;
+  compileOptions.rowTile = options.rowTile;
+  compileOptions.colTile = options.colTile;
+  compileOptions.innerTile = options.innerTile;
   mlir::PassManager pm(&context);
   mlir::lapa::buildCompilePipeline(pm, compileOptions);
   if (mlir::failed(pm.run(*copy))) {
@@ -396,10 +407,11 @@ llvm::Expected<isa::StreamFile> Flow::compile(const Design &design) {
         llvm::formatv("{0} {1} --lapa-compile={2} -o isa.mlir",
                       tool("lapa-opt"),
                       shellQuote(input.empty() ? "model.mlir" : input),
-                      shellQuoteOption(llvm::formatv("hw={0} predictor='{1}'",
-                                               design.hwPath,
-                                               design.predictorText)
-                                     .str()))
+                      shellQuoteOption(
+                          llvm::formatv("hw={0} predictor='{1}'{2}",
+                                        design.hwPath, design.predictorText,
+                                        tileText())
+                              .str()))
             .str());
   }
   if (options.log)

@@ -75,6 +75,8 @@ struct FlowOptions {
   /// "all" or "off".
   std::string randomWeights = "auto";
   uint64_t weightSeed = 1;
+  /// lapa-compile's row-tile, col-tile and inner-tile (0 chooses).
+  int64_t rowTile = 0, colTile = 0, innerTile = 0;
   /// Folder for the imported and raised IR and each design's lapa_isa IR
   /// and stream, or "".
   std::string saveIrDir;
@@ -138,6 +140,8 @@ private:
   /// path or "" when it cannot be written.
   std::string importedModuleFile();
   std::string tool(llvm::StringRef name) const;
+  /// The tile options for a reproducer command, with a leading space, or "".
+  std::string tileText() const;
 
   FlowOptions options;
   mlir::MLIRContext context;

@@ -82,6 +82,14 @@ cl::opt<std::string> randomWeights(
              "weights): auto (when every projection weight is a splat "
              "constant, as in stripped exports), all, or off"),
     cl::init("auto"), cl::value_desc("auto|all|off"), cl::cat(category));
+cl::opt<std::string> tileSpec(
+    "tiles",
+    cl::desc("Tile sizes of every design, ROWS,COLS,INNER (the lapa-compile "
+             "options row-tile, col-tile and inner-tile; 0 chooses from the "
+             "configuration, the default)"),
+    cl::value_desc("r,c,i"), cl::cat(category));
+/// The sizes parsed from --tiles.
+int64_t flowOptionsTiles[3] = {0, 0, 0};
 cl::opt<uint64_t> weightSeed("weight-seed",
                              cl::desc("Seed of --random-weights"),
                              cl::init(1), cl::cat(category));
@@ -472,6 +480,25 @@ llvm::Error Driver::prepare() {
   flowOptions.modelPath = model;
   flowOptions.seqLen = length;
   flowOptions.randomWeights = randomWeights;
+  if (!tileSpec.empty()) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(tileSpec).split(parts, ',');
+    int64_t *fields[] = {&flowOptionsTiles[0], &flowOptionsTiles[1],
+                         &flowOptionsTiles[2]};
+    if (parts.size() != 3)
+      return makeError(llvm::formatv("--tiles={0} needs three sizes, "
+                                     "ROWS,COLS,INNER, for example 64,64,512",
+                                     tileSpec.getValue()));
+    for (unsigned i = 0; i < 3; ++i)
+      if (parts[i].trim().getAsInteger(10, *fields[i]) || *fields[i] < 0)
+        return makeError(llvm::formatv(
+            "--tiles={0}: '{1}' is not a tile size; give a count of at "
+            "least 1, or 0 to let the compiler choose",
+            tileSpec.getValue(), parts[i]));
+    flowOptions.rowTile = flowOptionsTiles[0];
+    flowOptions.colTile = flowOptionsTiles[1];
+    flowOptions.innerTile = flowOptionsTiles[2];
+  }
   flowOptions.weightSeed = weightSeed;
   flowOptions.saveIrDir = saveIrDir;
   flowOptions.toolDir = llvm::sys::path::parent_path(
@@ -676,6 +703,14 @@ int Driver::run() {
     return fail(std::move(error));
   }
   comparison.model = flow->modelName();
+  if (!tileSpec.empty())
+    comparison.notes.push_back(
+        llvm::formatv("every design was compiled with tiles of {0} rows, {1} "
+                      "columns and {2} inner columns (--tiles; 0 chose from "
+                      "the configuration)",
+                      flowOptionsTiles[0], flowOptionsTiles[1],
+                      flowOptionsTiles[2])
+            .str());
   if (flow->randomizedConstants() > 0)
     comparison.notes.push_back(llvm::formatv(
         "the graph's {0} projection weights and biases were {1}; they were "
