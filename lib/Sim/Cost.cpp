@@ -323,7 +323,10 @@ void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
     const predict::PredictorConfig *record = recordAt(w[10]);
     uint64_t kept = keptPairs(m, n, base, record);
     sizes.candidates = pairs;
-    sizes.predictProducts = pairs * d;
+    // A scheme that reads neither Q nor K (SpAtten ranks keys by the
+    // importance it is given) computes no score products, only the top-k.
+    bool products = w[1] != isa::kNoBuffer || w[2] != isa::kNoBuffer;
+    sizes.predictProducts = products ? pairs * d : 0;
     sizes.predictCompares = pairs;
     sizes.selectedKeys = kept;
     sizes.visibleKeys = pairs;

@@ -101,6 +101,26 @@ TEST(SimTiming, TopKPass) {
   EXPECT_EQ(result->actions.compares, 2048u);
 }
 
+TEST(SimTiming, PredictChargesProductsOnlyForOperands) {
+  hardware::HardwareConfig config = loadReferenceConfig();
+  StreamBuilder builder(config);
+  builder.stream.predictors.push_back(predict::printPredictorConfig(
+      predict::PredictorConfig::defaults(predict::Scheme::Spatten)));
+  // SpAtten ranks 32 rows x 64 keys (not causal) by the importance in
+  // `extra` and reads no Q or K: no products, and the 2,048 comparisons
+  // take ceil(2048 / 768) = 3 cycles on the filter lanes.
+  builder.add(Opcode::Predict,
+              {isa::kNoBuffer, isa::kNoBuffer, ref(kSpeculationBuffer, 0), 32,
+               64, 16, 0, 64, ref(kSpeculationBuffer, 1024), 0, isa::kNoBuffer,
+               isa::kNoBuffer, ref(kTempBuffer, 0)});
+  llvm::Expected<SimResult> result =
+      runStream(builder.stream, config, {}, nullptr, timingOnly());
+  ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+  EXPECT_EQ(result->totalCycles, 3u);
+  EXPECT_EQ(result->actions.shiftAdds, 0u);
+  EXPECT_EQ(result->actions.compares, 2048u);
+}
+
 TEST(SimTiming, TwoUnitOverlapWithTokens) {
   hardware::HardwareConfig config = loadReferenceConfig();
   StreamBuilder builder(config);
