@@ -12,6 +12,11 @@ using namespace mlir::lapa;
 
 void mlir::lapa::buildCompilePipeline(OpPassManager &pm,
                                       const CompilePipelineOptions &options) {
+  if (!options.dynamicSizes.empty()) {
+    LapaBoundDynamicDimsOptions bound;
+    bound.sizes.assign(options.dynamicSizes.begin(), options.dynamicSizes.end());
+    pm.addPass(createLapaBoundDynamicDims(bound));
+  }
   pm.addPass(createLapaRaiseAttention());
   pm.addPass(createLapaAnnotateLayers());
   LapaInsertPredictionOptions predict;

@@ -327,7 +327,7 @@ llvm::Error Scheduler::addWeights() {
                     {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("gate", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(R), uint64_t(widest)});
-  emitter.addTensor("hidden", TensorRole::Scratch, ElementType::F32,
+  emitter.addTensor("ffn_hidden", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(R), uint64_t(widest)});
   for (const std::string &output : model.outputs) {
     if (output == "logits")
@@ -884,18 +884,18 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
       if (auto e = scheduleProjection(gate))
         return std::move(e);
       Projection up = ffnProjection("w_up", layer.up, "up projection");
-      up.out = tensor("hidden");
+      up.out = tensor("ffn_hidden");
       up.epilogue.multiplyBy = tensor("gate");
       if (auto e = scheduleProjection(up))
         return std::move(e);
     } else {
       Projection up = ffnProjection("w_up", layer.up, "up projection");
-      up.out = tensor("hidden");
+      up.out = tensor("ffn_hidden");
       up.epilogue.gelu = true;
       if (auto e = scheduleProjection(up))
         return std::move(e);
     }
-    if (auto e = scheduleNormQuant(nullptr, "", tensor("hidden"), F,
+    if (auto e = scheduleNormQuant(nullptr, "", tensor("ffn_hidden"), F,
                                    llvm::formatv("layer {0} feed-forward hidden", l).str()))
       return std::move(e);
     Projection down = ffnProjection("w_down", layer.down, "down projection");

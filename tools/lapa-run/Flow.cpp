@@ -299,6 +299,44 @@ llvm::Error Flow::loadModel() {
   }
   logDone("import: " + modelName());
 
+  // A graph exported with dynamic shapes gets the sizes the user gave.
+  if (!imported && options.dynamicSizes.empty()) {
+    std::string dynamicArgument;
+    module->walk([&](mlir::func::FuncOp func) {
+      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+        if (auto shaped = mlir::dyn_cast<mlir::ShapedType>(type))
+          if (!shaped.hasStaticShape() && dynamicArgument.empty()) {
+            llvm::raw_string_ostream os(dynamicArgument);
+            os << "argument " << i << " of '" << func.getSymName() << "' ("
+               << type << ")";
+          }
+    });
+    if (!dynamicArgument.empty())
+      return importError(
+          dynamicArgument + " has a dynamic dimension, and the accelerator "
+                            "needs static shapes; give each dynamic dimension "
+                            "a size with --dynamic-sizes, e.g. --dynamic-sizes "
+                            "128",
+          "");
+  }
+  if (!imported && !options.dynamicSizes.empty()) {
+    mlir::lapa::LapaBoundDynamicDimsOptions boundOptions;
+    boundOptions.sizes.assign(options.dynamicSizes.begin(),
+                              options.dynamicSizes.end());
+    std::string sizes;
+    for (int64_t size : options.dynamicSizes)
+      sizes += (sizes.empty() ? "" : ",") + std::to_string(size);
+    mlir::PassManager pm(&context);
+    pm.addPass(mlir::lapa::createLapaBoundDynamicDims(boundOptions));
+    if (mlir::failed(pm.run(*module)))
+      return importError(
+          diagnostics.message("bounding the dynamic dimensions failed"),
+          llvm::formatv("{0} {1} --lapa-bound-dynamic-dims=sizes={2}",
+                        tool("lapa-opt"), shellQuote(path), sizes)
+              .str());
+    logDone("dynamic dimensions: sizes " + sizes);
+  }
+
   // A stripped export has splat weights, which make every projection row
   // the same; give it seeded random weights before any design compiles.
   if (!imported && options.randomWeights != "off") {

@@ -88,6 +88,11 @@ cl::opt<std::string> tileSpec(
              "options row-tile, col-tile and inner-tile; 0 chooses from the "
              "configuration, the default)"),
     cl::value_desc("r,c,i"), cl::cat(category));
+cl::list<int64_t> dynamicSizes(
+    "dynamic-sizes", cl::CommaSeparated,
+    cl::desc("Sizes of the dynamic dimensions of an MLIR graph's arguments, "
+             "in order; one size applies to all (lapa-bound-dynamic-dims)"),
+    cl::value_desc("n[,n...]"), cl::cat(category));
 /// The sizes parsed from --tiles.
 int64_t flowOptionsTiles[3] = {0, 0, 0};
 cl::opt<uint64_t> weightSeed("weight-seed",
@@ -480,6 +485,7 @@ llvm::Error Driver::prepare() {
   flowOptions.modelPath = model;
   flowOptions.seqLen = length;
   flowOptions.randomWeights = randomWeights;
+  flowOptions.dynamicSizes.assign(dynamicSizes.begin(), dynamicSizes.end());
   if (!tileSpec.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(tileSpec).split(parts, ',');

@@ -38,6 +38,11 @@ struct CompilePipelineOptions
       *this, "inner-tile",
       llvm::cl::desc("Inner columns per tile and quantization group (0 chooses)"),
       llvm::cl::init(0)};
+  ListOption<int64_t> dynamicSizes{
+      *this, "dynamic-sizes",
+      llvm::cl::desc("Sizes of the dynamic argument dimensions, in order (one "
+                     "size applies to all); runs lapa-bound-dynamic-dims "
+                     "first")};
   Option<bool> embedWeights{
       *this, "embed-weights",
       llvm::cl::desc("Store constant weights in the stream"),

@@ -1426,8 +1426,11 @@ FailureOr<ModelDesc> ModelReader::read() {
   // output.
   Value result;
   for (Value candidate : ret.getOperands())
-    if (skipReshapes(candidate).getDefiningOp<linalg::MatmulOp>())
-      result = candidate;
+    if (auto matmul = skipReshapes(candidate).getDefiningOp<linalg::MatmulOp>())
+      // The last layer's output projection is the block's result, not a
+      // vocabulary projection.
+      if (tagOf(matmul, "lapa.projection") != "output")
+        result = candidate;
   if (!result)
     return readBlockResult(ret, x);
   Value logits = skipReshapes(result);

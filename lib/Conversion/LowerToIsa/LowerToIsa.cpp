@@ -62,6 +62,19 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
       return signalPassFailure();
     }
     func::FuncOp func = functions.front();
+    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+      auto shaped = dyn_cast<ShapedType>(type);
+      if (shaped && !shaped.hasStaticShape()) {
+        func.emitError() << "argument " << i << " of '" << func.getSymName()
+                         << "' has the type " << type
+                         << " with a dynamic dimension, and the accelerator "
+                            "needs static shapes; give each dynamic "
+                            "dimension a size with the lapa-compile option "
+                            "dynamic-sizes (e.g. dynamic-sizes=128) or the "
+                            "pass lapa-bound-dynamic-dims";
+        return signalPassFailure();
+      }
+    }
 
     FailureOr<::lapa::schedule::ModelDesc> model = extractModel(func, *predictor);
     if (failed(model))

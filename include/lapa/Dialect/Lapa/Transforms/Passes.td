@@ -128,4 +128,34 @@ def LapaRandomizeWeights : Pass<"lapa-randomize-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def LapaBoundDynamicDims : Pass<"lapa-bound-dynamic-dims", "::mlir::ModuleOp"> {
+  let summary = "Give the dynamic dimensions of function arguments static sizes.";
+  let description = [{
+    Front ends often export a graph with a dynamic batch or sequence
+    length (`tensor<1x?xi64>`). The accelerator's schedule needs static
+    shapes, so this pass fixes them: `sizes` lists one size per dynamic
+    dimension of the arguments of every function with a body, in argument
+    order and then dimension order; a single size applies to every dynamic
+    dimension. Each argument gets the static type, a `tensor.cast` back to
+    the old type feeds its uses, and canonicalization carries the static
+    sizes through the graph (`tensor.dim` folds, `tensor.empty` and the
+    linalg ops take static types). Results whose value became static get
+    static types as well.
+
+    A dimension that is still dynamic afterwards (a shape computed from
+    data, say) is an error at the op that has it, and so is a size list
+    whose length matches neither 1 nor the number of dynamic dimensions.
+    `lapa-lower-to-isa` rejects dynamic arguments and names this pass.
+  }];
+  let options = [
+    ListOption<"sizes", "sizes", "int64_t",
+               "Sizes of the dynamic argument dimensions, in order (one size "
+               "applies to all)">
+  ];
+  let statistics = [
+    Statistic<"numBounded", "num-bounded", "Dynamic dimensions given a size">
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD
