@@ -6,7 +6,7 @@
 config.json takes examples/tinyllama-kjv/config.json with LLaMA-2-7B's
 dimensions (32 layers, hidden size 4096, 32 heads of 128, feed-forward
 11008, vocabulary 32000). model.safetensors declares every tensor in its
-header but holds no data (a sparse file): `lapa-translate --import-llama
+header but contains no data (a sparse file): `lapa-translate --import-llama
 --weights=arguments` reads only the header.
 """
 import json

@@ -518,7 +518,7 @@ llvm::Error Driver::prepare() {
   return llvm::Error::success();
 }
 
-/// Returns the report note that says how the hidden-state input was made.
+/// Returns the report note that describes how the hidden-state input was made.
 static std::string hiddenNote() {
   return llvm::formatv("the f32 input holds random hidden states, uniform in "
                        "[-sqrt(3), sqrt(3)) from seed {0} (--input-seed)",

@@ -123,7 +123,7 @@ bool isSplat(arith::ConstantOp constant) {
   return dense && dense.isSplat();
 }
 
-/// One SplitMix64 step.
+/// Advances a SplitMix64 state by one step and returns its output.
 uint64_t splitMix64(uint64_t &state) {
   state += 0x9E3779B97F4A7C15ULL;
   uint64_t z = state;
