@@ -7,6 +7,9 @@
 
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -681,6 +684,173 @@ LogicalResult SparseAttentionOp::verify() {
         {dims->batch, dims->heads, dims->queries, dims->keys},
         query.getElementType());
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Tiling of lapa.attention
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Returns the size of dimension `dim` of `value` as a constant or a
+/// tensor.dim.
+OpFoldResult sizeOf(OpBuilder &b, Location loc, Value value, int64_t dim) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(dim))
+    return b.getIndexAttr(type.getDimSize(dim));
+  return tensor::DimOp::create(b, loc, value, dim).getResult();
+}
+
+/// Returns `a + b - c`, folded when all three are constants.
+OpFoldResult addSub(OpBuilder &b, Location loc, OpFoldResult a, OpFoldResult c,
+                    OpFoldResult d, OpFoldResult e) {
+  std::optional<int64_t> ca = getConstantIntValue(a), cc = getConstantIntValue(c),
+                         cd = getConstantIntValue(d), ce = getConstantIntValue(e);
+  if (ca && cc && cd && ce)
+    return b.getIndexAttr(*ca + *cc + *cd - *ce);
+  Value va = getValueOrCreateConstantIndexOp(b, loc, a);
+  Value vc = getValueOrCreateConstantIndexOp(b, loc, c);
+  Value vd = getValueOrCreateConstantIndexOp(b, loc, d);
+  Value ve = getValueOrCreateConstantIndexOp(b, loc, e);
+  Value sum = arith::AddIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, va, vc), vd);
+  return arith::SubIOp::create(b, loc, sum, ve).getResult();
+}
+
+/// Extracts the slice `offsets`/`sizes` (unit strides) of `source`.
+Value slice(OpBuilder &b, Location loc, Value source,
+            ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+            SmallVector<Operation *> &slices) {
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  auto op = tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes,
+                                           strides);
+  slices.push_back(op);
+  return op.getResult();
+}
+
+} // namespace
+
+LogicalResult
+AttentionOp::reifyResultShapes(OpBuilder &b,
+                               ReifiedRankedShapedTypeDims &reified) {
+  Location loc = getLoc();
+  reified.push_back({sizeOf(b, loc, getQuery(), 0),
+                     sizeOf(b, loc, getQuery(), 1),
+                     sizeOf(b, loc, getQuery(), 2),
+                     sizeOf(b, loc, getValue(), 3)});
+  return success();
+}
+
+SmallVector<utils::IteratorType> AttentionOp::getLoopIteratorTypes() {
+  return SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel);
+}
+
+SmallVector<Range> AttentionOp::getIterationDomain(OpBuilder &b) {
+  Location loc = getLoc();
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  return {Range{zero, sizeOf(b, loc, getQuery(), 0), one},
+          Range{zero, sizeOf(b, loc, getQuery(), 1), one},
+          Range{zero, sizeOf(b, loc, getQuery(), 2), one},
+          Range{zero, sizeOf(b, loc, getValue(), 3), one}};
+}
+
+FailureOr<TilingResult>
+AttentionOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets,
+                                    ArrayRef<OpFoldResult> sizes) {
+  Location loc = getLoc();
+  auto qType = cast<RankedTensorType>(getQuery().getType());
+  auto kType = cast<RankedTensorType>(getKey().getType());
+  OpFoldResult zero = b.getIndexAttr(0);
+
+  // Grouped-query heads: a tile must cover every head, because the tiled
+  // op maps its heads to key/value heads by its own head counts.
+  bool grouped = qType.isDynamicDim(1) || kType.isDynamicDim(1) ||
+                 qType.getDimSize(1) != kType.getDimSize(1);
+  if (grouped) {
+    std::optional<int64_t> headOffset = getConstantIntValue(offsets[1]);
+    std::optional<int64_t> headSize = getConstantIntValue(sizes[1]);
+    if (qType.isDynamicDim(1) || !headOffset || *headOffset != 0 ||
+        !headSize || *headSize != qType.getDimSize(1))
+      return emitOpError()
+             << "cannot split the heads of grouped-query attention ("
+             << qType.getDimSize(1) << " query heads, " << kType.getDimSize(1)
+             << " key/value heads) into tiles; give the head loop a tile "
+                "size of 0 (untiled) or the whole head count";
+  }
+  OpFoldResult kvOffset = grouped ? zero : offsets[1];
+  OpFoldResult kvSize = grouped ? sizeOf(b, loc, getKey(), 1) : sizes[1];
+
+  // With `causal`, rows [i0, i0 + rows) see at most the first
+  // i0 + rows + Skv - Sq keys. Cutting the keys there keeps the causal rule
+  // of the tiled op, which aligns its last row with its last key.
+  OpFoldResult keyCount = sizeOf(b, loc, getKey(), 2);
+  if (getCausal())
+    keyCount = addSub(b, loc, offsets[2], sizes[2], keyCount,
+                      sizeOf(b, loc, getQuery(), 2));
+
+  SmallVector<Operation *> slices;
+  OpFoldResult headDim = sizeOf(b, loc, getQuery(), 3);
+  Value query = slice(b, loc, getQuery(), {offsets[0], offsets[1], offsets[2], zero},
+                      {sizes[0], sizes[1], sizes[2], headDim}, slices);
+  Value key = slice(b, loc, getKey(), {offsets[0], kvOffset, zero, zero},
+                    {sizes[0], kvSize, keyCount, sizeOf(b, loc, getKey(), 3)},
+                    slices);
+  Value value = slice(b, loc, getValue(), {offsets[0], kvOffset, zero, offsets[3]},
+                      {sizes[0], kvSize, keyCount, sizes[3]}, slices);
+
+  // The mask broadcasts from the trailing dimensions: a dimension of size 1
+  // stays whole, any other follows the tile (the key dimension its count).
+  Value mask;
+  if (Value fullMask = getMask()) {
+    auto maskType = cast<RankedTensorType>(fullMask.getType());
+    int64_t rank = maskType.getRank();
+    SmallVector<OpFoldResult> maskOffsets, maskSizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t target = 4 - rank + d;
+      if (!maskType.isDynamicDim(d) && maskType.getDimSize(d) == 1) {
+        maskOffsets.push_back(zero);
+        maskSizes.push_back(b.getIndexAttr(1));
+      } else if (target == 3) {
+        maskOffsets.push_back(zero);
+        maskSizes.push_back(keyCount);
+      } else {
+        maskOffsets.push_back(offsets[target]);
+        maskSizes.push_back(sizes[target]);
+      }
+    }
+    mask = slice(b, loc, fullMask, maskOffsets, maskSizes, slices);
+  }
+
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : sizes) {
+    std::optional<int64_t> constant = getConstantIntValue(size);
+    shape.push_back(constant ? *constant : ShapedType::kDynamic);
+  }
+  auto resultType = RankedTensorType::get(shape, qType.getElementType());
+  Operation *tiled = b.clone(*getOperation());
+  tiled->setOperand(0, query);
+  tiled->setOperand(1, key);
+  tiled->setOperand(2, value);
+  if (mask)
+    tiled->setOperand(3, mask);
+  tiled->getResult(0).setType(resultType);
+  return TilingResult{{tiled}, {tiled->getResult(0)}, slices};
+}
+
+LogicalResult AttentionOp::getResultTilePosition(
+    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
+    ArrayRef<OpFoldResult> sizes, SmallVector<OpFoldResult> &resultOffsets,
+    SmallVector<OpFoldResult> &resultSizes) {
+  resultOffsets.assign(offsets.begin(), offsets.end());
+  resultSizes.assign(sizes.begin(), sizes.end());
+  return success();
+}
+
+FailureOr<TilingResult> AttentionOp::generateResultTileValue(
+    OpBuilder &b, unsigned resultNumber, ArrayRef<OpFoldResult> offsets,
+    ArrayRef<OpFoldResult> sizes) {
+  // The result's dimensions are the loops, so a result tile is a loop tile.
+  return getTiledImplementation(b, offsets, sizes);
 }
 
 #define GET_OP_CLASSES

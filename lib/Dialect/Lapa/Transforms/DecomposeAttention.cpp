@@ -7,6 +7,7 @@
 
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -25,12 +26,11 @@ namespace {
 
 using utils::IteratorType;
 
-/// Returns a zero- or constant-filled tensor of `shape`.
-Value filledTensor(OpBuilder &builder, Location loc, ArrayRef<int64_t> shape,
-                   ArrayRef<Value> dynamicSizes, Type elementType,
+/// Returns a constant-filled tensor of `sizes` (static or dynamic).
+Value filledTensor(OpBuilder &builder, Location loc,
+                   ArrayRef<OpFoldResult> sizes, Type elementType,
                    double value) {
-  Value empty = tensor::EmptyOp::create(builder, loc, shape, elementType,
-                                        dynamicSizes);
+  Value empty = tensor::EmptyOp::create(builder, loc, sizes, elementType);
   Value constant = arith::ConstantOp::create(
       builder, loc, builder.getFloatAttr(elementType, value));
   return linalg::FillOp::create(builder, loc, constant, empty).getResult(0);
@@ -46,16 +46,23 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     auto queryType = op.getQuery().getType();
     auto keyType = op.getKey().getType();
     auto valueType = op.getValue().getType();
-    if (!queryType.hasStaticShape() || !keyType.hasStaticShape() ||
-        !valueType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    // The head counts fix the key/value head of each query head in the
+    // indexing maps; every other size may be dynamic.
+    if (queryType.isDynamicDim(1) || keyType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "dynamic head counts");
     Type elementType = queryType.getElementType();
-    int64_t batch = queryType.getDimSize(0);
-    int64_t heads = queryType.getDimSize(1);
-    int64_t queries = queryType.getDimSize(2);
-    int64_t keys = keyType.getDimSize(2);
-    int64_t group = heads / keyType.getDimSize(1);
-    int64_t valueFeature = valueType.getDimSize(3);
+    auto sizeOf = [&](Value value, int64_t dim) -> OpFoldResult {
+      auto type = cast<RankedTensorType>(value.getType());
+      if (!type.isDynamicDim(dim))
+        return rewriter.getIndexAttr(type.getDimSize(dim));
+      return tensor::DimOp::create(rewriter, loc, value, dim).getResult();
+    };
+    OpFoldResult batch = sizeOf(op.getQuery(), 0);
+    OpFoldResult heads = sizeOf(op.getQuery(), 1);
+    OpFoldResult queries = sizeOf(op.getQuery(), 2);
+    OpFoldResult keys = sizeOf(op.getKey(), 2);
+    int64_t group = queryType.getDimSize(1) / keyType.getDimSize(1);
+    OpFoldResult valueFeature = sizeOf(op.getValue(), 3);
 
     // Loops (b, h, i, j, d). The key/value head of query head h is h / group.
     AffineExpr b, h, i, j, d;
@@ -69,8 +76,8 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     };
 
     // S = scale * Q . K^T, accumulated from zero.
-    SmallVector<int64_t> scoreShape = {batch, heads, queries, keys};
-    Value scoreInit = filledTensor(rewriter, loc, scoreShape, {}, elementType, 0.0);
+    SmallVector<OpFoldResult> scoreShape = {batch, heads, queries, keys};
+    Value scoreInit = filledTensor(rewriter, loc, scoreShape, elementType, 0.0);
     Value scale = arith::ConstantOp::create(
         rewriter, loc,
         rewriter.getFloatAttr(elementType, op.getScale().convertToDouble()));
@@ -106,7 +113,9 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
       AffineExpr all[4] = {mb, mh, mi, mj};
       int64_t offset = 4 - maskType.getRank();
       for (int64_t k = 0; k < maskType.getRank(); ++k)
-        exprs.push_back(maskType.getDimSize(k) == 1 && scoreShape[offset + k] != 1
+        exprs.push_back(maskType.getDimSize(k) == 1 &&
+                                getConstantIntValue(scoreShape[offset + k]) !=
+                                    std::optional<int64_t>(1)
                             ? getAffineConstantExpr(0, context)
                             : all[offset + k]);
       maskInputs.push_back(mask);
@@ -114,6 +123,19 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     }
     maskMaps.push_back(map4({mb, mh, mi, mj}));
     bool causal = op.getCausal();
+    // Row i sees keys up to i + Skv - Sq.
+    Value shift;
+    if (causal) {
+      std::optional<int64_t> k = getConstantIntValue(keys);
+      std::optional<int64_t> q = getConstantIntValue(queries);
+      shift = k && q ? arith::ConstantIndexOp::create(rewriter, loc, *k - *q)
+                           .getResult()
+                     : arith::SubIOp::create(
+                           rewriter, loc,
+                           getValueOrCreateConstantIndexOp(rewriter, loc, keys),
+                           getValueOrCreateConstantIndexOp(rewriter, loc, queries))
+                           .getResult();
+    }
     SmallVector<IteratorType> parallel4(4, IteratorType::parallel);
     Value masked = scores;
     if (op.getMask() || causal) {
@@ -129,8 +151,6 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
                 if (causal) {
                   Value row = linalg::IndexOp::create(nested, nestedLoc, 2);
                   Value column = linalg::IndexOp::create(nested, nestedLoc, 3);
-                  Value shift = arith::ConstantIndexOp::create(
-                      nested, nestedLoc, keys - queries);
                   Value last = arith::AddIOp::create(nested, nestedLoc, row, shift);
                   Value hidden = arith::CmpIOp::create(
                       nested, nestedLoc, arith::CmpIPredicate::sgt, column, last);
@@ -147,7 +167,7 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     }
 
     // Softmax over j: max, exp(s - max), sum, divide.
-    SmallVector<int64_t> rowShape = {batch, heads, queries};
+    SmallVector<OpFoldResult> rowShape = {batch, heads, queries};
     SmallVector<IteratorType> rowIterators = {
         IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
         IteratorType::reduction};
@@ -155,7 +175,7 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     AffineMap row = map4({mb, mh, mi});
     // Reduces the rows of `input` over j with `combine`, from `initial`.
     auto reduceRows = [&](Value input, double initial, auto combine) {
-      Value init = filledTensor(rewriter, loc, rowShape, {}, elementType, initial);
+      Value init = filledTensor(rewriter, loc, rowShape, elementType, initial);
       return linalg::GenericOp::create(
                  rewriter, loc, init.getType(), ValueRange{input},
                  ValueRange{init}, ArrayRef<AffineMap>{full, row}, rowIterators,
@@ -199,8 +219,8 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
             .getResult(0);
 
     // O = P . V over j; loops (b, h, i, j, c) with c in place of d.
-    SmallVector<int64_t> outputShape = {batch, heads, queries, valueFeature};
-    Value outputInit = filledTensor(rewriter, loc, outputShape, {}, elementType, 0.0);
+    SmallVector<OpFoldResult> outputShape = {batch, heads, queries, valueFeature};
+    Value outputInit = filledTensor(rewriter, loc, outputShape, elementType, 0.0);
     Value output =
         linalg::GenericOp::create(
             rewriter, loc, outputInit.getType(), ValueRange{probs, op.getValue()},
@@ -230,10 +250,10 @@ struct LapaDecomposeAttentionPass
     patterns.add<DecomposeAttention>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // An attention left over has dynamic shapes, which this pass does not
-    // expand yet.
+    // An attention left over has dynamic head counts, which the indexing
+    // maps cannot express.
     WalkResult result = getOperation()->walk([](AttentionOp op) {
-      op.emitOpError() << "was not decomposed: its shapes must be static";
+      op.emitOpError() << "was not decomposed: its head counts must be static";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

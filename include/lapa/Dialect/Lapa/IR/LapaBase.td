@@ -21,7 +21,12 @@ def Lapa_Dialect : Dialect {
     that a log-domain prediction-driven accelerator splits it into.
 
     `lapa.attention` is dense attention as a front end produces it, raised
-    from linalg or TOSA. Prediction insertion rewrites it into:
+    from linalg or TOSA. The LAPA flow splits it into the stages below.
+    The compiler does not rewrite it into these ops:
+    `lapa-insert-prediction` attaches a `#lapa.predictor` to each
+    `lapa.attention`, and `lapa-lower-to-isa` schedules the stages as
+    instructions directly. The stage ops state each stage's formula, widths
+    and operation counts, for analysis and for other compilers:
 
     1. `lapa.predict_keys`: K-hat from the layer input and log-coded key
        weights with shift-adds only (ALOC).
@@ -46,6 +51,9 @@ def Lapa_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  // Tiling lapa.attention creates slices and index arithmetic.
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
   let extraClassDeclaration = [{
     void registerTypes();
     void registerAttributes();

@@ -12,7 +12,9 @@
 include "lapa/Dialect/Lapa/IR/LapaBase.td"
 include "lapa/Dialect/Lapa/IR/LapaAttrs.td"
 include "lapa/Dialect/Lapa/IR/LapaTypes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/TilingInterface.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
 
@@ -30,7 +32,12 @@ def Lapa_MaskTensor : RankedTensorOf<[I1]>;
 // Dense attention
 //===----------------------------------------------------------------------===//
 
-def Lapa_AttentionOp : Lapa_Op<"attention", [Pure]> {
+def Lapa_AttentionOp : Lapa_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>,
+    DeclareOpInterfaceMethods<TilingInterface, [
+        "getLoopIteratorTypes", "getIterationDomain", "getTiledImplementation",
+        "getResultTilePosition", "generateResultTileValue"]>]> {
   let summary = "Dense scaled-dot-product attention";
   let description = [{
     Computes, for every batch `b`, query head `h`, query row `i` and value
@@ -58,6 +65,13 @@ def Lapa_AttentionOp : Lapa_Op<"attention", [Pure]> {
 
     All operands and the result have the same floating-point element type.
     `scale` is usually `1 / sqrt(D)`.
+
+    Tiling (TilingInterface): the loops are the four result dimensions
+    `(b, h, i, c)`, all parallel, so upstream drivers such as
+    `scf::tileUsingSCF` tile it. A tile reads its rows of Q, its value
+    columns of V and, with `causal`, only the first `i0 + rows + Skv - Sq`
+    keys, which keeps the causal rule of every row. With grouped-query heads
+    (`H != Hkv`) the head loop cannot be split; a tile must take all heads.
 
     Example:
 

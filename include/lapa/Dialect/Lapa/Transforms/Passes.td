@@ -158,4 +158,30 @@ def LapaBoundDynamicDims : Pass<"lapa-bound-dynamic-dims", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def LapaTileAttention : Pass<"lapa-tile-attention"> {
+  let summary = "Tile every lapa.attention with the upstream SCF tiling driver.";
+  let description = [{
+    Tiles each `lapa.attention` through its TilingInterface with
+    `scf::tileUsingSCF`: `tile-sizes` gives one size per loop `(b, h, i, c)`
+    (batch, query head, query row, value column), 0 leaving a loop untiled.
+    The tiles become `lapa.attention` ops on `tensor.extract_slice`s inside
+    `scf.for` loops (or one `scf.forall` with `forall`). A causal tile reads
+    only the keys its rows can see. Grouped-query attention cannot split
+    its heads, which is an error at the op.
+
+    The ISA lowering schedules attention from the untiled op; this pass is
+    for pipelines that lower `lapa.attention` themselves, such as the
+    decomposition to linalg.
+  }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "Tile sizes of the loops (b, h, i, c); 0 leaves a loop untiled">,
+    Option<"forall", "forall", "bool", /*default=*/"false",
+           "Generate one scf.forall instead of nested scf.for loops">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD
