@@ -12,6 +12,8 @@
 
 #include "lapa/Predict/Predictor.h"
 
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -149,6 +151,25 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     ALLOC(x, token, S * G, what + ": an INT8 input tile of every token");
     xTiles[i] = x;
   }
+  // With several sequences, each head's H x d weight blocks (K, V and, for
+  // LAPA and SOFA, the K codes) stay in the weight buffer from the first
+  // sequence on when they all fit, instead of being loaded per sequence.
+  llvm::StringMap<Slot> residentWeights;
+  llvm::StringSet<> loadedWeights;
+  {
+    int64_t blocks = layer.kvHeads * (aloc ? 3 : 2);
+    int64_t blockBytes = int64_t(llvm::alignTo(H * d, kGranule));
+    if (model.batch > 1 && blocks * blockBytes <= int64_t(weight.capacity()) -
+                                                      int64_t(weight.mark())) {
+      for (int64_t kvh = 0; kvh < layer.kvHeads; ++kvh)
+        for (llvm::StringRef name : {"wk", "wv", "wk.codes"}) {
+          if (name == "wk.codes" && !aloc)
+            continue;
+          ALLOC(block, weight, H * d, what + ": a head's resident weights");
+          residentWeights[(name + "/" + llvm::Twine(kvh)).str()] = block;
+        }
+    }
+  }
   auto projectHead = [&](int64_t kvh, llvm::StringRef weightName,
                          bool shiftAdd, const Slot *mask,
                          const Slot &out) -> llvm::Error {
@@ -157,22 +178,39 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
     // The i32 sums accumulate in `out` and are dequantized in place.
     const Slot &acc = out;
     ALLOC(wScales, temp, d * 4, what + ": a head's weight scales");
-    std::array<Slot, 2> wTiles;
-    for (unsigned i = 0; i < 2; ++i) {
-      ALLOC(w, weight, G * d, what + ": a weight tile of one head");
-      wTiles[i] = w;
-    }
     std::string baseName = layerName(l, weightName);
+    std::string dramName = shiftAdd ? baseName + ".codes" : baseName;
+    std::string residentKey =
+        ((shiftAdd ? weightName.str() + ".codes" : weightName.str()) + "/" +
+         llvm::Twine(kvh))
+            .str();
+    auto resident = residentWeights.find(residentKey);
+    bool isResident = resident != residentWeights.end();
+    std::array<Slot, 2> wTiles;
+    if (isResident) {
+      if (loadedWeights.insert(residentKey).second)
+        load(tensor(dramName) + kvh * d, resident->second, 0, H, d, kvCols, d);
+    } else {
+      for (unsigned i = 0; i < 2; ++i) {
+        ALLOC(w, weight, G * d, what + ": a weight tile of one head");
+        wTiles[i] = w;
+      }
+    }
     load(tensor(baseName + ".scales") + kvh * d * 4, wScales, 0, 1, d * 4, d * 4,
          d * 4);
     int64_t kTiles = (H + G - 1) / G;
     for (int64_t kt = 0; kt < kTiles; ++kt) {
       int64_t k0 = kt * G, tk = std::min(G, H - k0);
       const Slot &x = xTiles[tokenPingPong ^= 1];
-      const Slot &w = wTiles[weightPingPong ^= 1];
+      // A resident block is read in place: tile kt starts at row k0.
+      Slot w = isResident ? resident->second : wTiles[weightPingPong ^= 1];
+      if (isResident) {
+        w.offset += uint32_t(k0 * d);
+        w.bytes = uint64_t(tk * d);
+      }
       load(tensor("xq") + base * H + k0, x, 0, S, tk, H, G);
-      load(tensor(shiftAdd ? baseName + ".codes" : baseName) + k0 * kvCols + kvh * d,
-           w, 0, tk, d, kvCols, d);
+      if (!isResident)
+        load(tensor(dramName) + k0 * kvCols + kvh * d, w, 0, tk, d, kvCols, d);
       uint8_t accumulate = kt > 0 ? isa::Flag::Accumulate : 0;
       Instruction inst;
       if (shiftAdd) {

@@ -45,7 +45,6 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
     MLIRContext *context = op.getContext();
     auto queryType = op.getQuery().getType();
     auto keyType = op.getKey().getType();
-    auto valueType = op.getValue().getType();
     // The head counts fix the key/value head of each query head in the
     // indexing maps; every other size may be dynamic.
     if (queryType.isDynamicDim(1) || keyType.isDynamicDim(1))
