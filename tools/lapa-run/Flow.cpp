@@ -337,6 +337,28 @@ llvm::Error Flow::loadModel() {
     logDone("dynamic dimensions: sizes " + sizes);
   }
 
+  // Weight arguments bound from a file become constants.
+  if (!options.weightsPath.empty()) {
+    if (imported)
+      return importError(
+          "--weights binds the weight arguments of an MLIR graph, and a model "
+          "folder is imported with its own weights; drop --weights or give "
+          "an MLIR file with --model",
+          "");
+    mlir::lapa::LapaBindWeightsOptions bindOptions;
+    bindOptions.file = options.weightsPath;
+    mlir::PassManager pm(&context);
+    pm.addPass(mlir::lapa::createLapaBindWeights(bindOptions));
+    if (mlir::failed(pm.run(*module)))
+      return importError(
+          diagnostics.message("binding the weights failed"),
+          llvm::formatv("{0} {1} --lapa-bind-weights=file={2}",
+                        tool("lapa-opt"), shellQuote(path),
+                        shellQuote(options.weightsPath))
+              .str());
+    logDone("weights: bound from " + options.weightsPath);
+  }
+
   // A stripped export has splat weights, which make every projection row
   // the same; give it seeded random weights before any design compiles.
   if (!imported && options.randomWeights != "off") {
@@ -587,7 +609,20 @@ llvm::Expected<SimRun> Flow::simulate(const Design &design,
           "(the token ids); run it with --timing-only or with lapa-sim run "
           "and one --input per tensor",
           inputs));
-    if (input->type == isa::ElementType::F32 && request.hiddenSeed &&
+    if (input->type == isa::ElementType::F32 && !request.hiddenStates.empty()) {
+      if (request.hiddenStates.size() != input->elementCount())
+        return simulateError(llvm::formatv(
+            "the stream's input '{0}' has {1} elements, but --input gave {2}; "
+            "give a tensor with the input's shape",
+            input->name, input->elementCount(), request.hiddenStates.size()));
+      tokens.name = input->name;
+      tokens.dtype = support::DType::F32;
+      tokens.shape = input->shape;
+      tokens.bytes.resize(input->elementCount() * 4);
+      std::memcpy(tokens.bytes.data(), request.hiddenStates.data(),
+                  tokens.bytes.size());
+      bindings[tokens.name] = &tokens;
+    } else if (input->type == isa::ElementType::F32 && request.hiddenSeed &&
         request.tokens.empty()) {
       // Hidden states from a linear congruential generator (the constants
       // of the C standard's example rand), uniform in [-sqrt(3), sqrt(3)):

@@ -75,6 +75,8 @@ struct FlowOptions {
   /// "all" or "off".
   std::string randomWeights = "auto";
   uint64_t weightSeed = 1;
+  /// Safetensors file that binds the weight arguments of an MLIR graph, or "".
+  std::string weightsPath;
   /// Sizes of the dynamic argument dimensions of an MLIR graph (empty: none).
   std::vector<int64_t> dynamicSizes;
   /// lapa-compile's row-tile, col-tile and inner-tile (0 chooses).
@@ -101,6 +103,9 @@ struct SimRequest {
   /// Seed of the hidden states bound to an f32 input tensor (an encoder
   /// block without an embedding), used when `tokens` is empty.
   std::optional<uint32_t> hiddenSeed;
+  /// Hidden states bound to an f32 input instead of the seeded ones
+  /// (--input); empty when not given.
+  std::vector<float> hiddenStates;
   bool timingOnly = false;
   double neededFraction = 1.0;
   /// Dense-equivalent operation count for the effective GOPS; 0 derives it.

@@ -93,6 +93,18 @@ cl::list<int64_t> dynamicSizes(
     cl::desc("Sizes of the dynamic dimensions of an MLIR graph's arguments, "
              "in order; one size applies to all (lapa-bound-dynamic-dims)"),
     cl::value_desc("n[,n...]"), cl::cat(category));
+cl::opt<std::string> inputSpec(
+    "input",
+    cl::desc("Hidden states for a graph whose input is f32 hidden states: an "
+             "F32 tensor of a safetensors file with the input's element "
+             "count (instead of the seeded ones of --input-seed)"),
+    cl::value_desc("file:tensor"), cl::cat(category));
+cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("Safetensors file whose F32 tensors replace the weight "
+             "arguments (lapa.weight = NAME) of an MLIR graph, so that it "
+             "runs functionally (lapa-bind-weights)"),
+    cl::value_desc("file"), cl::cat(category));
 /// The sizes parsed from --tiles.
 int64_t flowOptionsTiles[3] = {0, 0, 0};
 cl::opt<uint64_t> weightSeed("weight-seed",
@@ -204,6 +216,8 @@ llvm::Error makeDirectory(llvm::StringRef path, llvm::StringRef option) {
 /// logits of the same rows.
 struct RunInputs {
   std::vector<int32_t> tokens;
+  /// Hidden states from --input.
+  std::vector<float> hidden;
   std::vector<float> referenceLogits;
   uint64_t vocabulary = 0;
   std::string description;
@@ -420,6 +434,36 @@ llvm::Error Driver::prepare() {
                                    "give the number of tokens, at least 1",
                                    seqLen.getValue()));
 
+  if (!inputSpec.empty()) {
+    if (modelPath.empty())
+      return makeError("--input binds hidden states, and the bundled example "
+                       "reads token ids; give a model with an f32 input with "
+                       "--model");
+    if (timingOnly || !reference.empty() || !tokensSpec.empty())
+      return makeError("--input binds hidden states for a functional run; "
+                       "drop --timing-only, --tokens and --reference");
+    llvm::StringRef spec = inputSpec;
+    size_t colon = spec.rfind(':');
+    if (colon == llvm::StringRef::npos || colon == 0 || colon + 1 == spec.size())
+      return makeError(llvm::formatv("invalid --input '{0}': expected "
+                                     "FILE:TENSOR, for example "
+                                     "hidden.safetensors:input",
+                                     spec));
+    llvm::Expected<support::SafetensorsFile> file =
+        support::SafetensorsFile::open(spec.take_front(colon));
+    if (!file)
+      return file.takeError();
+    llvm::Expected<std::vector<float>> data =
+        file->readF32(spec.drop_front(colon + 1));
+    if (!data)
+      return makeError("--input: " + llvm::toString(data.takeError()));
+    inputs.hidden = std::move(*data);
+    inputs.description =
+        llvm::formatv("tensor '{0}' of {1}", spec.drop_front(colon + 1),
+                      llvm::sys::path::filename(spec.take_front(colon)))
+            .str();
+  }
+
   if (!reference.empty()) {
     if (llvm::Error error = readReference(reference, windowName, inputs))
       return error;
@@ -485,6 +529,7 @@ llvm::Error Driver::prepare() {
   flowOptions.modelPath = model;
   flowOptions.seqLen = length;
   flowOptions.randomWeights = randomWeights;
+  flowOptions.weightsPath = weightsPath;
   flowOptions.dynamicSizes.assign(dynamicSizes.begin(), dynamicSizes.end());
   if (!tileSpec.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
@@ -557,14 +602,14 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
   if (!runTimingOnly && hasRuntimeWeights(*stream)) {
     if (!inputs.tokens.empty())
       return makeError(llvm::formatv(
-          "design '{0}': the model's weights are function arguments, which "
-          "lapa-run does not bind; run it with --timing-only, or import the "
-          "model with embedded weights",
+          "design '{0}': the model's weights are function arguments; bind "
+          "them with --weights FILE.safetensors, run with --timing-only, or "
+          "import the model with embedded weights",
           label));
     runTimingOnly = true;
     comparison.notes.push_back(
         "the model's weights are function arguments, so every design ran "
-        "timing-only");
+        "timing-only (--weights binds them for a functional run)");
   }
   bool hiddenInput = false;
   for (const isa::TensorInfo &tensor : stream->tensors)
@@ -578,7 +623,10 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
   if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput)
     return makeError("no input tokens: give --tokens FILE:TENSOR or "
                      "--reference FILE, or run --timing-only");
-  if (!runTimingOnly && hiddenInput &&
+  if (!inputs.hidden.empty() && !hiddenInput)
+    return makeError("--input binds f32 hidden states, but this model reads "
+                     "token ids; give them with --tokens or --reference");
+  if (!runTimingOnly && hiddenInput && inputs.hidden.empty() &&
       !llvm::is_contained(comparison.notes, hiddenNote()))
     comparison.notes.push_back(hiddenNote());
 
@@ -586,6 +634,7 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
   request.tokens = inputs.tokens;
   if (hiddenInput)
     request.hiddenSeed = inputSeed;
+  request.hiddenStates = inputs.hidden;
   request.timingOnly = runTimingOnly;
   request.neededFraction = neededFraction;
   request.keepTimeline = !traceDir.empty();

@@ -184,4 +184,29 @@ def LapaTileAttention : Pass<"lapa-tile-attention"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def LapaBindWeights : Pass<"lapa-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Replace weight arguments with constants from a safetensors file.";
+  let description = [{
+    A graph may take its weights as function arguments, which leaves the
+    stream without weights (timing-only). This pass reads `file` and
+    replaces every argument that carries `lapa.weight = "NAME"` (as
+    `lapa-translate --import-llama --weights=arguments` writes) with a
+    constant holding the F32 tensor `NAME` of the file, then removes the
+    argument. The compiler then quantizes the weights at compile time as it
+    does for embedded ones.
+
+    A tensor missing from the file, or with another dtype or shape than the
+    argument, is an error at the function that names the argument, the
+    tensor and both shapes. Arguments without `lapa.weight` are left alone.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Safetensors file with the weights">
+  ];
+  let statistics = [
+    Statistic<"numBound", "num-bound", "Weight arguments bound">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // LAPA_DIALECT_LAPA_TRANSFORMS_PASSES_TD
