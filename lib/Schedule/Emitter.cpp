@@ -26,10 +26,12 @@ llvm::StringRef lapa::schedule::roleName(Role role) {
   return "";
 }
 
+char NoRoomError::ID = 0;
+
 llvm::Expected<Slot> Arena::allocate(uint64_t bytes, llvm::StringRef what) {
   uint64_t aligned = llvm::alignTo(std::max<uint64_t>(bytes, 1), kGranule);
   if (used + aligned > size)
-    return llvm::createStringError(
+    return llvm::make_error<NoRoomError>(
         llvm::formatv("no room for {0} ({1} bytes) in {2} (the {3} region): "
                       "only {4} of its {5} bytes are free; choose smaller "
                       "tiles (the row-tile, col-tile and inner-tile options "

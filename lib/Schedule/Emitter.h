@@ -37,6 +37,21 @@ constexpr unsigned kNumRoles = 5;
 llvm::StringRef roleName(Role role);
 
 /// A byte range of one buffer.
+/// An arena without room for an allocation. Automatic tiling retries with
+/// smaller tiles on this error.
+class NoRoomError : public llvm::ErrorInfo<NoRoomError> {
+public:
+  static char ID;
+  explicit NoRoomError(std::string message) : message(std::move(message)) {}
+  void log(llvm::raw_ostream &os) const override { os << message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  std::string message;
+};
+
 struct Slot {
   uint8_t buffer = 0;
   uint32_t offset = 0;

@@ -814,6 +814,26 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     return std::move(error);
   if (auto error = chooseTiles())
     return std::move(error);
+  // One head's keys in f32 must fit a buffer region. Checking it here keeps
+  // a far too long sequence from building its S x S tables first.
+  for (auto [l, layer] : llvm::enumerate(model.layers)) {
+    uint64_t staging = uint64_t(model.seqLen) * uint64_t(layer.headDim) * 4;
+    uint64_t largest = 0;
+    llvm::StringRef where;
+    for (Role role : {Role::Temp, Role::Kv, Role::Token})
+      if (arena(role).capacity() > largest) {
+        largest = arena(role).capacity();
+        where = arena(role).buffer_name();
+      }
+    if (staging > largest)
+      return makeError(llvm::formatv(
+          "sequence length {0} does not fit '{1}': layer {2} needs {3} bytes "
+          "for one head's keys in f32 (sequence x head dimension {4} x 4), "
+          "and the largest region for them ({5}) holds {6}; use a shorter "
+          "sequence or a configuration with larger buffers",
+          model.seqLen, config.name, l, staging, layer.headDim, where,
+          largest));
+  }
   file.configFingerprint = config.fingerprint();
   file.configName = config.name;
   if (auto error = addWeights())
@@ -1021,6 +1041,30 @@ lapa::schedule::scheduleModel(const ModelDesc &model,
                               const hardware::HardwareConfig &config,
                               const ScheduleOptions &options,
                               ScheduleSummary *summary) {
-  Scheduler scheduler(model, config, options);
-  return scheduler.run(summary);
+  llvm::Expected<isa::StreamFile> result =
+      Scheduler(model, config, options).run(summary);
+  if (result || options.rowTile != 0)
+    return result;
+  // With automatic row tiles, a smaller query tile may fit where the
+  // default did not: try halving it before reporting the first failure.
+  llvm::Error first = result.takeError();
+  if (!first.isA<NoRoomError>())
+    return std::move(first);
+  for (int64_t rows = 32; rows >= 1; rows /= 2) {
+    ScheduleOptions retry = options;
+    retry.rowTile = rows;
+    llvm::Expected<isa::StreamFile> attempt =
+        Scheduler(model, config, retry).run(summary);
+    if (attempt) {
+      llvm::consumeError(std::move(first));
+      return attempt;
+    }
+    llvm::Error error = attempt.takeError();
+    if (!error.isA<NoRoomError>()) {
+      llvm::consumeError(std::move(first));
+      return std::move(error);
+    }
+    llvm::consumeError(std::move(error));
+  }
+  return std::move(first);
 }

@@ -767,10 +767,10 @@ AttentionOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets
   bool grouped = qType.isDynamicDim(1) || kType.isDynamicDim(1) ||
                  qType.getDimSize(1) != kType.getDimSize(1);
   if (grouped) {
-    std::optional<int64_t> headOffset = getConstantIntValue(offsets[1]);
+    // A tile of every head starts at head 0 whatever its offset value.
     std::optional<int64_t> headSize = getConstantIntValue(sizes[1]);
-    if (qType.isDynamicDim(1) || !headOffset || *headOffset != 0 ||
-        !headSize || *headSize != qType.getDimSize(1))
+    if (qType.isDynamicDim(1) || !headSize ||
+        *headSize != qType.getDimSize(1))
       return emitOpError()
              << "cannot split the heads of grouped-query attention ("
              << qType.getDimSize(1) << " query heads, " << kType.getDimSize(1)
@@ -784,9 +784,18 @@ AttentionOp::getTiledImplementation(OpBuilder &b, ArrayRef<OpFoldResult> offsets
   // i0 + rows + Skv - Sq keys. Cutting the keys there keeps the causal rule
   // of the tiled op, which aligns its last row with its last key.
   OpFoldResult keyCount = sizeOf(b, loc, getKey(), 2);
-  if (getCausal())
+  if (getCausal()) {
     keyCount = addSub(b, loc, offsets[2], sizes[2], keyCount,
                       sizeOf(b, loc, getQuery(), 2));
+    // With fewer keys than queries the first rows see no key at all.
+    if (std::optional<int64_t> count = getConstantIntValue(keyCount))
+      keyCount = b.getIndexAttr(std::max<int64_t>(*count, 0));
+    else
+      keyCount = arith::MaxSIOp::create(
+                     b, loc, getValueOrCreateConstantIndexOp(b, loc, keyCount),
+                     arith::ConstantIndexOp::create(b, loc, 0))
+                     .getResult();
+  }
 
   SmallVector<Operation *> slices;
   OpFoldResult headDim = sizeOf(b, loc, getQuery(), 3);

@@ -195,7 +195,19 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
             rewriter, loc, expEmpty.getType(), ValueRange{masked, rowMax},
             ValueRange{expEmpty}, ArrayRef<AffineMap>{full, row, full}, parallel4,
             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+              // A row without a visible key has maximum -inf; subtracting 0
+              // instead keeps its exponentials at 0 rather than NaN.
+              Value minusInf = arith::ConstantOp::create(
+                  nested, nestedLoc,
+                  nested.getFloatAttr(elementType,
+                                      -std::numeric_limits<double>::infinity()));
+              Value zero = arith::ConstantOp::create(
+                  nested, nestedLoc, nested.getFloatAttr(elementType, 0.0));
+              Value empty = arith::CmpFOp::create(
+                  nested, nestedLoc, arith::CmpFPredicate::OEQ, args[1], minusInf);
+              Value rowMax =
+                  arith::SelectOp::create(nested, nestedLoc, empty, zero, args[1]);
+              Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], rowMax);
               Value exp = math::ExpOp::create(nested, nestedLoc, shifted);
               linalg::YieldOp::create(nested, nestedLoc, exp);
             })
@@ -211,8 +223,15 @@ struct DecomposeAttention : public OpRewritePattern<AttentionOp> {
             rewriter, loc, probsEmpty.getType(), ValueRange{exps, rowSum},
             ValueRange{probsEmpty}, ArrayRef<AffineMap>{full, row, full}, parallel4,
             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              Value probability =
+              // A row without a visible key sums to 0 and yields zeros.
+              Value zero = arith::ConstantOp::create(
+                  nested, nestedLoc, nested.getFloatAttr(elementType, 0.0));
+              Value empty = arith::CmpFOp::create(
+                  nested, nestedLoc, arith::CmpFPredicate::OEQ, args[1], zero);
+              Value quotient =
                   arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
+              Value probability =
+                  arith::SelectOp::create(nested, nestedLoc, empty, zero, quotient);
               linalg::YieldOp::create(nested, nestedLoc, probability);
             })
             .getResult(0);

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::lapa {
 #define GEN_PASS_DEF_LAPATILEATTENTION
@@ -25,7 +26,7 @@ struct TileAttention
 
   void runOnOperation() override {
     if (tileSizes.size() != 4) {
-      getOperation()->emitError()
+      mlir::emitError(getOperation()->getLoc())
           << "option tile-sizes has " << tileSizes.size()
           << " entries; give four, one per loop (b, h, i, c), e.g. "
              "tile-sizes=1,1,64,0";
@@ -33,7 +34,7 @@ struct TileAttention
     }
     for (int64_t size : tileSizes)
       if (size < 0) {
-        getOperation()->emitError()
+        mlir::emitError(getOperation()->getLoc())
             << "option tile-sizes has the entry " << size
             << "; a tile size is at least 1, or 0 to leave a loop untiled";
         return signalPassFailure();
@@ -44,29 +45,46 @@ struct TileAttention
         [&](mlir::lapa::AttentionOp op) { attentions.push_back(op); });
 
     IRRewriter rewriter(&getContext());
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t size : tileSizes)
-      sizes.push_back(rewriter.getIndexAttr(size));
-    scf::SCFTilingOptions options;
-    options.setTileSizes(sizes);
-    if (forall)
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
     for (mlir::lapa::AttentionOp op : attentions) {
-      // Check the head tile here, so that the driver's own messages do not
-      // follow the reason.
+      // The head loop: a tile of all heads is no tile, and a partial head
+      // tile must divide the heads (the tiled op needs a static head count)
+      // and may not split grouped-query heads. Checking here keeps the
+      // driver's own messages from following the reason.
+      SmallVector<int64_t> opSizes(tileSizes.begin(), tileSizes.end());
       auto queryType = op.getQuery().getType();
       auto keyType = op.getKey().getType();
-      if (tileSizes[1] != 0 && !queryType.isDynamicDim(1) &&
-          queryType.getDimSize(1) != keyType.getDimSize(1) &&
-          tileSizes[1] < queryType.getDimSize(1)) {
-        op.emitOpError()
-            << "cannot split the heads of grouped-query attention ("
-            << queryType.getDimSize(1) << " query heads, "
-            << keyType.getDimSize(1)
-            << " key/value heads) into tiles; give the head loop a tile "
-               "size of 0 (untiled) or the whole head count";
-        return signalPassFailure();
+      int64_t heads = queryType.getDimSize(1);
+      if (!queryType.isDynamicDim(1) && opSizes[1] >= heads)
+        opSizes[1] = 0;
+      if (opSizes[1] != 0) {
+        if (queryType.isDynamicDim(1) || keyType.isDynamicDim(1) ||
+            heads != keyType.getDimSize(1)) {
+          op.emitOpError()
+              << "cannot split the heads of grouped-query attention ("
+              << heads << " query heads, " << keyType.getDimSize(1)
+              << " key/value heads) into tiles; give the head loop a tile "
+                 "size of 0 (untiled) or the whole head count";
+          return signalPassFailure();
+        }
+        if (heads % opSizes[1] != 0) {
+          SmallVector<std::string> divisors;
+          for (int64_t d = 1; d <= heads; ++d)
+            if (heads % d == 0)
+              divisors.push_back(std::to_string(d));
+          op.emitOpError() << "head tile " << opSizes[1] << " does not divide "
+                           << heads << " heads; give a divisor ("
+                           << llvm::join(divisors, ", ")
+                           << ") or 0 to leave the heads untiled";
+          return signalPassFailure();
+        }
       }
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t size : opSizes)
+        sizes.push_back(rewriter.getIndexAttr(size));
+      scf::SCFTilingOptions options;
+      options.setTileSizes(sizes);
+      if (forall)
+        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
       rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);

@@ -64,7 +64,8 @@ def Lapa_AttentionOp : Lapa_Op<"attention", [Pure,
     `i` when `j <= i`).
 
     All operands and the result have the same floating-point element type.
-    `scale` is usually `1 / sqrt(D)`.
+    `scale` is usually `1 / sqrt(D)`. A row that sees no key (causal with
+    `Sq > Skv`, or every score masked to -inf) yields zeros.
 
     Tiling (TilingInterface): the loops are the four result dimensions
     `(b, h, i, c)`, all parallel, so upstream drivers such as
