@@ -98,7 +98,8 @@ llvm::Error Scheduler::chooseTiles() {
   rowTile = options.rowTile ? options.rowTile : 64;
   if (innerTile <= 0 || colTile <= 0 || rowTile <= 0)
     return makeError(llvm::formatv(
-        "tile sizes must be positive (row {0}, column {1}, inner {2})",
+        "invalid tile sizes row-tile={0} col-tile={1} inner-tile={2}: a tile "
+        "size is at least 1, or 0 to let the compiler choose",
         rowTile, colTile, innerTile));
   // Shrink the default tiles until a projection's working set fits. It
   // holds two INT8 input tiles in the token region and two weight tiles in

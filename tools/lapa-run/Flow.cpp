@@ -77,14 +77,22 @@ namespace {
 /// Collects the error diagnostics of a scope as one string.
 class DiagnosticCollector {
 public:
-  explicit DiagnosticCollector(mlir::MLIRContext &context)
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
+  /// With `withLocations`, each line starts with its file position, as the
+  /// parser's errors need.
+  explicit DiagnosticCollector(mlir::MLIRContext &context,
+                               bool withLocations = false)
+      : handler(&context, [this, withLocations](mlir::Diagnostic &diagnostic) {
           if (diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error ||
               diagnostic.getSeverity() == mlir::DiagnosticSeverity::Note) {
             std::string line;
             llvm::raw_string_ostream os(line);
             if (diagnostic.getSeverity() == mlir::DiagnosticSeverity::Note)
               os << "note: ";
+            auto file =
+                mlir::dyn_cast<mlir::FileLineColLoc>(diagnostic.getLocation());
+            if (withLocations && file)
+              os << file.getFilename().getValue() << ":" << file.getLine()
+                 << ":" << file.getColumn() << ": ";
             os << diagnostic;
             for (const mlir::Diagnostic &note : diagnostic.getNotes())
               os << "; note: " << note;
@@ -291,10 +299,11 @@ llvm::Error Flow::loadModel() {
                                        file.getError().message()),
                          command);
     sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+    DiagnosticCollector parseDiagnostics(context, /*withLocations=*/true);
     module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
     if (!module)
-      return importError(diagnostics.message("the file does not parse as "
-                                             "an MLIR module"),
+      return importError(parseDiagnostics.message("the file does not parse "
+                                                  "as an MLIR module"),
                          command);
   }
   logDone("import: " + modelName());
@@ -303,8 +312,10 @@ llvm::Error Flow::loadModel() {
   if (!imported && options.dynamicSizes.empty()) {
     std::string dynamicArgument;
     module->walk([&](mlir::func::FuncOp func) {
+      if (func.isExternal())
+        return;
       for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-        if (auto shaped = mlir::dyn_cast<mlir::ShapedType>(type))
+        if (auto shaped = mlir::dyn_cast<mlir::RankedTensorType>(type))
           if (!shaped.hasStaticShape() && dynamicArgument.empty()) {
             llvm::raw_string_ostream os(dynamicArgument);
             os << "argument " << i << " of '" << func.getSymName() << "' ("
@@ -320,6 +331,12 @@ llvm::Error Flow::loadModel() {
           "");
   }
   if (!imported && !options.dynamicSizes.empty()) {
+    module->walk([&](mlir::func::FuncOp func) {
+      if (!func.isExternal())
+        for (mlir::Type type : func.getArgumentTypes())
+          if (auto ranked = mlir::dyn_cast<mlir::RankedTensorType>(type))
+            bounded += ranked.getNumDynamicDims();
+    });
     mlir::lapa::LapaBoundDynamicDimsOptions boundOptions;
     boundOptions.sizes.assign(options.dynamicSizes.begin(),
                               options.dynamicSizes.end());

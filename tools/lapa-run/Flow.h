@@ -128,6 +128,8 @@ public:
   bool isImportedModel() const { return imported; }
   /// Returns how many projection weights and biases got random values.
   int64_t randomizedConstants() const { return randomized; }
+  /// Returns how many dynamic argument dimensions --dynamic-sizes bounded.
+  int64_t boundDimensions() const { return bounded; }
   /// Returns the vocabulary size of an imported model, or 0.
   int64_t vocabularySize() const { return vocabulary; }
 
@@ -156,6 +158,7 @@ private:
   bool imported = false;
   int64_t vocabulary = 0;
   int64_t randomized = 0;
+  int64_t bounded = 0;
   std::string temporaryDir;
   std::string importedFile;
 };

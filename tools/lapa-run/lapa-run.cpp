@@ -758,6 +758,33 @@ int Driver::run() {
     return fail(std::move(error));
   }
   comparison.model = flow->modelName();
+  // Options that did not apply to this model say so instead of passing
+  // silently.
+  bool randomRequested = randomWeights.getNumOccurrences() > 0 ||
+                         weightSeed.getNumOccurrences() > 0;
+  if (flow->isImportedModel()) {
+    if (!dynamicSizes.empty())
+      comparison.notes.push_back(
+          "--dynamic-sizes applies to MLIR graphs; the imported model has "
+          "static shapes, so it changed nothing");
+    if (randomRequested)
+      comparison.notes.push_back(
+          "--random-weights and --weight-seed apply to MLIR graphs; the "
+          "imported model kept its own weights");
+  } else {
+    if (!dynamicSizes.empty() && flow->boundDimensions() == 0)
+      comparison.notes.push_back(
+          "the graph has no dynamic dimensions, so --dynamic-sizes changed "
+          "nothing");
+    if (randomRequested && flow->randomizedConstants() == 0)
+      comparison.notes.push_back(
+          randomWeights == "off"
+              ? "no weights were replaced (--random-weights=off), so "
+                "--weight-seed changed nothing"
+              : "no weights were replaced: the graph's projection weights "
+                "are not all splat constants (--random-weights=all replaces "
+                "them anyway), so --weight-seed changed nothing");
+  }
   if (!tileSpec.empty())
     comparison.notes.push_back(
         llvm::formatv("every design was compiled with tiles of {0} rows, {1} "

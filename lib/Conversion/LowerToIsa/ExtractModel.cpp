@@ -1362,7 +1362,16 @@ FailureOr<ModelDesc> ModelReader::read() {
   });
   for (auto [i, attention] : llvm::enumerate(attentions)) {
     auto attr = attention->getAttrOfType<IntegerAttr>("lapa.attention_index");
-    if (!attr || attr.getInt() != int64_t(i)) {
+    if (!attr) {
+      error(attention, "this lapa.attention has no lapa.attention_index: it "
+                       "was in the graph before raising, and "
+                       "lapa-raise-attention numbers only the attention it "
+                       "raises; give each lapa.attention an index "
+                       "(lapa.attention_index = 0, 1, ...) in program order, "
+                       "or give the graph before raising");
+      return failure();
+    }
+    if (attr.getInt() != int64_t(i)) {
       error(attention, "attention indices must run 0, 1, 2, ...; run "
                        "lapa-raise-attention on the whole function");
       return failure();

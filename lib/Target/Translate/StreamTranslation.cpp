@@ -2,10 +2,17 @@
 
 #include "lapa/Target/Translate/StreamTranslation.h"
 
+#include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/LapaIsa/IR/StreamConversion.h"
 #include "lapa/Target/Stream/Stream.h"
 #include "lapa/Target/Stream/StreamVerify.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -25,7 +32,8 @@ FailureOr<isa::StreamFile> exportOnlyProgram(Operation *op) {
   SmallVector<lapa_isa::ProgramOp> programs;
   op->walk([&](lapa_isa::ProgramOp program) { programs.push_back(program); });
   if (programs.size() != 1)
-    return op->emitError() << "expected one lapa_isa.program to emit, found "
+    return mlir::emitError(op->getLoc())
+           << "expected one lapa_isa.program to emit, found "
                            << programs.size()
                            << "; run lapa-opt --lapa-compile first";
   FailureOr<isa::StreamFile> stream = lapa_isa::exportProgram(programs.front());
@@ -39,7 +47,12 @@ FailureOr<isa::StreamFile> exportOnlyProgram(Operation *op) {
 }
 
 void registerDialects(DialectRegistry &registry) {
-  registry.insert<lapa_isa::LapaIsaDialect>();
+  // The graph dialects too, so that a graph given before lapa-compile parses
+  // and gets the message that says to compile it first.
+  registry.insert<lapa_isa::LapaIsaDialect, mlir::lapa::LapaDialect,
+                  arith::ArithDialect,
+                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect, tosa::TosaDialect>();
 }
 
 } // namespace

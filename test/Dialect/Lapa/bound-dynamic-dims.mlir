@@ -5,8 +5,8 @@
 // RUN: not lapa-opt %s -split-input-file --lapa-bound-dynamic-dims="sizes=0" 2>&1 | FileCheck %s --check-prefix=ZERO
 // RUN: not lapa-opt %s -split-input-file --lapa-bound-dynamic-dims 2>&1 | FileCheck %s --check-prefix=EMPTY
 
-// COUNT: error: option sizes has 3 entries, but the arguments have 2 dynamic dimensions; give one size for all, or one per dynamic dimension in argument order
-// ZERO: error: option sizes has the entry 0; a dimension size must be at least 1
+// COUNT: error: option sizes (dynamic-sizes of lapa-compile and lapa-run) has 3 entries, but the arguments have 2 dynamic dimensions; give one size for all, or one per dynamic dimension in argument order
+// ZERO: error: option sizes (dynamic-sizes of lapa-compile and lapa-run) has the entry 0; a dimension size must be at least 1
 // EMPTY: error: the arguments have 2 dynamic dimensions but option sizes is empty; give one size for all, or one per dynamic dimension, e.g. sizes=128
 
 // Two dynamic dimensions get 3 and 5; the result becomes static too.

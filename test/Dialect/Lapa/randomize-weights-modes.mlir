@@ -83,3 +83,31 @@ module {
     return %m : tensor<2x2xf32>
   }
 }
+
+// -----
+
+// Biases added by a named linalg.add or a tensor arith.addf are replaced
+// too, and the largest seed is recorded unsigned.
+// RUN: lapa-opt %s -split-input-file --lapa-randomize-weights=seed=18446744073709551615 2>/dev/null | FileCheck %s --check-prefix=FORMS
+// FORMS: lapa.random_weights = {biases = 2 : i64, seed = 18446744073709551615 : ui64, weights = 2 : i64}
+// FORMS-LABEL: func.func @bias_forms
+// FORMS: dense_resource<lapa_random_18446744073709551615_0> : tensor<2x2xf32>
+// FORMS: dense_resource<lapa_random_18446744073709551615_1> : tensor<2x2xf32>
+// FORMS: linalg.add
+// FORMS: dense_resource<lapa_random_18446744073709551615_2> : tensor<2x2xf32>
+// FORMS: dense_resource<lapa_random_18446744073709551615_3> : tensor<2x2xf32>
+// FORMS: arith.addf {{.*}} : tensor<2x2xf32>
+func.func @bias_forms(%x: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  %w1 = arith.constant dense<0.5> : tensor<2x2xf32>
+  %b1 = arith.constant dense<0.25> : tensor<2x2xf32>
+  %w2 = arith.constant dense<0.5> : tensor<2x2xf32>
+  %b2 = arith.constant dense<0.25> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y1 = linalg.matmul ins(%x, %w1 : tensor<2x2xf32>, tensor<2x2xf32>) outs(%f : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %s1 = linalg.add ins(%y1, %b1 : tensor<2x2xf32>, tensor<2x2xf32>) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y2 = linalg.matmul ins(%x, %w2 : tensor<2x2xf32>, tensor<2x2xf32>) outs(%f : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %s2 = arith.addf %y2, %b2 : tensor<2x2xf32>
+  return %s1, %s2 : tensor<2x2xf32>, tensor<2x2xf32>
+}

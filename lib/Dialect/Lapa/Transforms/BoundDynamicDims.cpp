@@ -50,7 +50,8 @@ struct BoundDynamicDims
     }
     if (sizes.size() != 1 && int64_t(sizes.size()) != dynamicDims) {
       mlir::emitError(module.getLoc())
-          << "option sizes has " << sizes.size()
+          << "option sizes (dynamic-sizes of lapa-compile and lapa-run) has "
+          << sizes.size()
           << (sizes.size() == 1 ? " entry" : " entries")
           << ", but the arguments have " << dynamicDims << " dynamic " << noun
           << "; give one size for all, or one per "
@@ -60,7 +61,9 @@ struct BoundDynamicDims
     for (int64_t size : sizes)
       if (size <= 0) {
         mlir::emitError(module.getLoc())
-            << "option sizes has the entry " << size
+            << "option sizes (dynamic-sizes of lapa-compile and lapa-run) has "
+               "the entry "
+            << size
             << "; a dimension size must be at least 1";
         return signalPassFailure();
       }

@@ -108,12 +108,17 @@ OpOperand *findBias(Value result) {
       current = user->getResult(0);
       continue;
     }
-    auto generic = dyn_cast<linalg::GenericOp>(user);
-    if (!generic || !isElementwiseAdd(generic) ||
-        use.getOperandNumber() >= 2)
+    // The add: a linalg.generic, a named linalg.add or a tensor arith.addf.
+    bool isAdd = false;
+    if (auto generic = dyn_cast<linalg::GenericOp>(user))
+      isAdd = isElementwiseAdd(generic);
+    else if (isa<linalg::AddOp>(user))
+      isAdd = true;
+    else if (isa<arith::AddFOp>(user))
+      isAdd = isa<RankedTensorType>(user->getResult(0).getType());
+    if (!isAdd || use.getOperandNumber() >= 2)
       return nullptr;
-    return traceToConstant(
-        generic->getOpOperand(1 - use.getOperandNumber()));
+    return traceToConstant(user->getOpOperand(1 - use.getOperandNumber()));
   }
   return nullptr;
 }
@@ -248,7 +253,10 @@ struct RandomizeWeights
     Builder b(module.getContext());
     module->setAttr("lapa.random_weights",
                     b.getDictionaryAttr({
-                        b.getNamedAttr("seed", b.getI64IntegerAttr(int64_t(seed))),
+                        b.getNamedAttr(
+                            "seed",
+                            b.getIntegerAttr(b.getIntegerType(64, /*isSigned=*/false),
+                                             APInt(64, uint64_t(seed)))),
                         b.getNamedAttr("weights", b.getI64IntegerAttr(weights)),
                         b.getNamedAttr("biases", b.getI64IntegerAttr(biases)),
                     }));

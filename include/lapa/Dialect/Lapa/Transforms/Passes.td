@@ -99,8 +99,9 @@ def LapaRandomizeWeights : Pass<"lapa-randomize-weights", "::mlir::ModuleOp"> {
     `linalg.matmul`, or a `linalg.generic` of that form) with exactly one
     operand that is a float constant, reached through reshapes, casts,
     transposes and broadcasts. Its bias is a float constant, reached the
-    same way, that an elementwise `arith.addf` adds to the contraction's
-    result. The n-th replaced constant in program order (weight before
+    same way, added to the contraction's result by a `linalg.generic` whose
+    body is one `arith.addf`, by a named `linalg.add` or by `arith.addf` on
+    tensors. The n-th replaced constant in program order (weight before
     bias) gets values `u * sqrt(3 / F)`, where `F` is the contraction's
     reduction size and `u` is uniform in [-1, 1), from the 24 high bits of
     each output of a SplitMix64 generator whose state starts at the n-th
