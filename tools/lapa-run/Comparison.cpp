@@ -177,7 +177,7 @@ const std::vector<Metric> &lapa::run::designMetrics() {
         [](const DesignResult &r) { return r.effectiveGops; });
     add("gops_per_watt", "GOPS/W", Format::Fixed1,
         [](const DesignResult &r) { return r.gopsPerWatt; });
-    add("prediction_overhead_fraction", "prediction overhead (energy)",
+    add("prediction_overhead_fraction", "speculation unit energy share",
         Format::Percent, [](const DesignResult &r) -> std::optional<double> {
           double total = r.sim.totalEnergyPj();
           if (total <= 0)
