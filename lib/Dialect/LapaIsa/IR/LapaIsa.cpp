@@ -51,17 +51,32 @@ void LapaIsaDialect::initialize() {
 namespace {
 /// The opcode, fields and flags of one instruction op.
 struct InstructionEntry {
+  TypeID typeId;
   llvm::StringRef operationName;
   isa::Opcode opcode;
   ArrayRef<FieldInfo> fields;
   ArrayRef<llvm::StringLiteral> flags;
+  /// Returns the op's field values in the order of `fields`.
+  SmallVector<Attribute, 12> (*values)(Operation *);
+  /// Returns the op's `wait`, `signal` and `flags` lists.
+  std::array<ArrayAttr, 3> (*controls)(Operation *);
+  /// Sets the op's field values (in the order of `fields`) and its lists.
+  void (*setValues)(Operation *, ArrayRef<Attribute>, std::array<ArrayAttr, 3>);
 };
 
 template <typename... OpTs>
 ArrayRef<InstructionEntry> makeEntries() {
   static const InstructionEntry entries[] = {
-      {OpTs::getOperationName(), OpTs::kOpcode, OpTs::getFieldInfos(),
-       OpTs::getFlagNames()}...};
+      {TypeID::get<OpTs>(), OpTs::getOperationName(), OpTs::kOpcode,
+       OpTs::getFieldInfos(), OpTs::getFlagNames(),
+       [](Operation *op) { return cast<OpTs>(op).getFieldValues(); },
+       [](Operation *op) { return cast<OpTs>(op).getControlLists(); },
+       [](Operation *op, ArrayRef<Attribute> values,
+          std::array<ArrayAttr, 3> lists) {
+         auto typed = cast<OpTs>(op);
+         typed.setFieldValues(values);
+         typed.setControlLists(lists[0], lists[1], lists[2]);
+       }}...};
   return entries;
 }
 
@@ -73,9 +88,12 @@ ArrayRef<InstructionEntry> instructionEntries() {
       TopKOp, PredictOp, ImportanceOp>();
 }
 
-const InstructionEntry *findEntry(llvm::StringRef operationName) {
+/// Finds the entry of an op by its TypeID, which costs no string compares
+/// (the stream of a large model packs close to a million ops).
+const InstructionEntry *findEntry(Operation *op) {
+  TypeID typeId = op->getName().getTypeID();
   for (const InstructionEntry &entry : instructionEntries())
-    if (entry.operationName == operationName)
+    if (entry.typeId == typeId)
       return &entry;
   return nullptr;
 }
@@ -146,7 +164,7 @@ ArrayAttr unitList(Builder &builder, uint8_t mask) {
 } // namespace
 
 bool mlir::lapa_isa::isInstruction(Operation *op) {
-  return findEntry(op->getName().getStringRef()) != nullptr;
+  return findEntry(op) != nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -154,17 +172,17 @@ bool mlir::lapa_isa::isInstruction(Operation *op) {
 //===----------------------------------------------------------------------===//
 
 isa::Instruction mlir::lapa_isa::toInstruction(Operation *op) {
-  const InstructionEntry *entry = findEntry(op->getName().getStringRef());
+  const InstructionEntry *entry = findEntry(op);
   assert(entry && "not an instruction op");
   isa::Instruction inst;
   uint8_t flags = 0;
-  for (Attribute flag : op->getAttrOfType<ArrayAttr>("flags"))
+  auto [wait, signal, flagList] = entry->controls(op);
+  for (Attribute flag : flagList)
     flags |= flagBit(cast<StringAttr>(flag).getValue());
-  inst.setHeader(entry->opcode, unitMask(op->getAttrOfType<ArrayAttr>("wait")),
-                 unitMask(op->getAttrOfType<ArrayAttr>("signal")), flags);
+  inst.setHeader(entry->opcode, unitMask(wait), unitMask(signal), flags);
 
-  for (const FieldInfo &field : entry->fields) {
-    Attribute value = op->getAttr(field.name);
+  SmallVector<Attribute, 12> values = entry->values(op);
+  for (auto [field, value] : llvm::zip_equal(entry->fields, values)) {
     switch (field.kind) {
     case FieldKind::Ref:
     case FieldKind::OptRef: {
@@ -206,25 +224,17 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
     return emitError(loc) << "opcode " << unsigned(inst.words[0] & 0xff)
                           << " is not an instruction of this ISA version";
   // Building hundreds of thousands of ops is the lowering's main cost, so
-  // the names, unit lists and flag lists are made once per context.
+  // the unit lists and flag lists are made once per context, and the fields
+  // are set through the op's properties rather than by name.
   struct Cache {
     MLIRContext *context = nullptr;
-    llvm::DenseMap<const InstructionEntry *, SmallVector<StringAttr>> names;
     llvm::DenseMap<unsigned, ArrayAttr> unitLists, flagLists;
-    StringAttr wait, signal, flags;
   };
   static thread_local Cache cache;
   if (cache.context != builder.getContext()) {
     cache = Cache();
     cache.context = builder.getContext();
-    cache.wait = builder.getStringAttr("wait");
-    cache.signal = builder.getStringAttr("signal");
-    cache.flags = builder.getStringAttr("flags");
   }
-  SmallVector<StringAttr> &names = cache.names[entry];
-  if (names.empty())
-    for (const FieldInfo &field : entry->fields)
-      names.push_back(builder.getStringAttr(field.name));
   auto units = [&](uint8_t mask) {
     ArrayAttr &list = cache.unitLists[mask];
     if (!list)
@@ -242,12 +252,11 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
 
   OperationState state(loc, entry->operationName);
   Operation *op = builder.create(state);
-  op->setAttr(cache.wait, units(inst.waitMask()));
-  op->setAttr(cache.signal, units(inst.signalMask()));
-  op->setAttr(cache.flags, flagList);
 
-  for (auto [field, name] : llvm::zip_equal(entry->fields, names)) {
+  SmallVector<Attribute, 12> values;
+  for (const FieldInfo &field : entry->fields) {
     uint32_t word = inst.words[field.word];
+    Attribute value;
     switch (field.kind) {
     case FieldKind::Ref:
     case FieldKind::OptRef:
@@ -255,25 +264,26 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
         break;
       if (word != isa::kNoBuffer) {
         isa::BufRef ref = isa::BufRef::unpack(word);
-        op->setAttr(name,
-                    BufAttr::get(builder.getContext(), ref.buffer, ref.offset));
+        value = BufAttr::get(builder.getContext(), ref.buffer, ref.offset);
       }
       break;
     case FieldKind::U32:
-      op->setAttr(name, builder.getI64IntegerAttr(word));
+      value = builder.getI64IntegerAttr(word);
       break;
     case FieldKind::F32: {
       float f;
       std::memcpy(&f, &word, sizeof(f));
-      op->setAttr(name, builder.getF32FloatAttr(f));
+      value = builder.getF32FloatAttr(f);
       break;
     }
     case FieldKind::Dram:
-      op->setAttr(name, builder.getI64IntegerAttr(
-                                  static_cast<int64_t>(inst.dramAddress())));
+      value = builder.getI64IntegerAttr(static_cast<int64_t>(inst.dramAddress()));
       break;
     }
+    values.push_back(value);
   }
+  entry->setValues(op, values,
+                   {units(inst.waitMask()), units(inst.signalMask()), flagList});
   return op;
 }
 
@@ -282,10 +292,12 @@ mlir::lapa_isa::buildInstruction(OpBuilder &builder, Location loc,
 //===----------------------------------------------------------------------===//
 
 LogicalResult mlir::lapa_isa::verifyInstructionFields(
-    Operation *op, ArrayRef<FieldInfo> fields,
-    ArrayRef<llvm::StringLiteral> flags) {
-  for (llvm::StringRef listName : {"wait", "signal"}) {
-    for (Attribute unit : op->getAttrOfType<ArrayAttr>(listName)) {
+    Operation *op, ArrayRef<FieldInfo> fields, ArrayRef<Attribute> values,
+    std::array<ArrayAttr, 3> controls, ArrayRef<llvm::StringLiteral> flags) {
+  for (auto [listName, list] :
+       llvm::zip_equal(std::array<llvm::StringRef, 2>{"wait", "signal"},
+                       std::array<ArrayAttr, 2>{controls[0], controls[1]})) {
+    for (Attribute unit : list) {
       llvm::StringRef name = cast<StringAttr>(unit).getValue();
       if (!isa::parseUnit(name))
         return op->emitOpError()
@@ -294,7 +306,7 @@ LogicalResult mlir::lapa_isa::verifyInstructionFields(
                   "softmax and vector";
     }
   }
-  for (Attribute flag : op->getAttrOfType<ArrayAttr>("flags")) {
+  for (Attribute flag : controls[2]) {
     llvm::StringRef name = cast<StringAttr>(flag).getValue();
     if (!llvm::is_contained(flags, name)) {
       InFlightDiagnostic diag = op->emitOpError()
@@ -306,10 +318,10 @@ LogicalResult mlir::lapa_isa::verifyInstructionFields(
       return diag;
     }
   }
-  for (const FieldInfo &field : fields) {
+  for (auto [field, attr] : llvm::zip_equal(fields, values)) {
     if (field.kind != FieldKind::U32 && field.kind != FieldKind::Dram)
       continue;
-    int64_t value = cast<IntegerAttr>(op->getAttr(field.name)).getInt();
+    int64_t value = cast<IntegerAttr>(attr).getInt();
     int64_t limit = field.kind == FieldKind::U32 ? int64_t(UINT32_MAX)
                                                  : (int64_t(1) << 48) - 1;
     if (value < 0 || value > limit)
@@ -317,8 +329,8 @@ LogicalResult mlir::lapa_isa::verifyInstructionFields(
              << "field `" << field.name << "` is " << value
              << ", outside [0, " << limit << "]";
   }
-  for (const FieldInfo &field : fields) {
-    auto ref = dyn_cast_if_present<BufAttr>(op->getAttr(field.name));
+  for (auto [field, attr] : llvm::zip_equal(fields, values)) {
+    auto ref = dyn_cast_if_present<BufAttr>(attr);
     if (ref && (ref.getBuffer() > 255 ||
                 ref.getOffset() > isa::kMaxBufferOffset))
       return op->emitOpError()

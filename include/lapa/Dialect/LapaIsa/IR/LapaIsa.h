@@ -17,6 +17,8 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <array>
+
 namespace mlir::lapa_isa {
 
 /// How an operand field is stored in its instruction word(s).
@@ -31,8 +33,12 @@ struct FieldInfo {
 
 /// Checks the fields of an instruction op that need no configuration:
 /// integer ranges, unit names of `wait` and `signal`, and flag names.
+/// `values` contains the fields' attributes in the order of `fields`, and
+/// `controls` the `wait`, `signal` and `flags` lists.
 LogicalResult verifyInstructionFields(Operation *op,
                                       ArrayRef<FieldInfo> fields,
+                                      ArrayRef<Attribute> values,
+                                      std::array<ArrayAttr, 3> controls,
                                       ArrayRef<llvm::StringLiteral> flags);
 
 } // namespace mlir::lapa_isa

@@ -168,6 +168,38 @@ class LapaIsa_Inst<string mnemonic, string opcodeName, list<Field> opFields,
           f.kind # "}"), ", ") # [{};
       return infos;
     }
+    /// Returns the operand fields' values in the order of getFieldInfos(),
+    /// read from the properties without a lookup by name.
+    ::llvm::SmallVector<::mlir::Attribute, 12> getFieldValues() {
+      auto &props = getProperties();
+      (void)props;
+      return {}] #
+      !interleave(!foreach(f, opFields, "props." # f.name), ", ") # [{};
+    }
+    /// Sets the operand fields from `values` in the order of getFieldInfos()
+    /// (null for an absent optional field), without a lookup by name.
+    void setFieldValues(::llvm::ArrayRef<::mlir::Attribute> values) {
+      auto &props = getProperties();
+      unsigned index = 0;
+      (void)props;
+      (void)index;
+      }] #
+      !interleave(!foreach(f, opFields,
+          "props." # f.name # " = ::llvm::cast_if_present<std::remove_reference_t<decltype(props." #
+          f.name # ")>>(values[index++]);"), "\n      ") # [{
+    }
+    /// Sets the `wait`, `signal` and `flags` lists.
+    void setControlLists(::mlir::ArrayAttr wait, ::mlir::ArrayAttr signal,
+                         ::mlir::ArrayAttr flags) {
+      auto &props = getProperties();
+      props.wait = wait;
+      props.signal = signal;
+      props.flags = flags;
+    }
+    /// Returns the `wait`, `signal` and `flags` lists.
+    ::std::array<::mlir::ArrayAttr, 3> getControlLists() {
+      return {getWait(), getSignal(), getFlags()};
+    }
     /// The flag names this instruction accepts.
     static ::llvm::ArrayRef<::llvm::StringLiteral> getFlagNames() {
       static const ::llvm::StringLiteral names[] = {"" }] #
@@ -177,8 +209,9 @@ class LapaIsa_Inst<string mnemonic, string opcodeName, list<Field> opFields,
   }];
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::verify() {
-      return ::mlir::lapa_isa::verifyInstructionFields(*this, getFieldInfos(),
-                                                       getFlagNames());
+      return ::mlir::lapa_isa::verifyInstructionFields(
+          *this, getFieldInfos(), getFieldValues(), getControlLists(),
+          getFlagNames());
     }
   }];
 }
