@@ -121,6 +121,13 @@ float lapa::sim::geluF32(float x) {
   return (0.5f * x) * (1.0f + tanhF32(u));
 }
 
+float lapa::sim::reluF32(float x) {
+  if (std::isnan(x))
+    return x;
+  // -0.0 > 0 is false, so negative zero becomes +0.0 like any negative x.
+  return x > 0.0f ? x : 0.0f;
+}
+
 void lapa::sim::softmaxRow(float *row, const uint8_t *valid, unsigned count) {
   bool any = false;
   float maxValue = 0.0f;

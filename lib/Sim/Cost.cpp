@@ -146,6 +146,7 @@ void lapa::sim::detail::computeCost(const Instruction &inst,
   case Opcode::Mul:
   case Opcode::Silu:
   case Opcode::Gelu:
+  case Opcode::Relu:
   case Opcode::Rope:
   case Opcode::Quant:
   case Opcode::RmsNorm:

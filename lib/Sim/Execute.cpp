@@ -538,6 +538,7 @@ llvm::Error Executor::execute(uint64_t index, DataSizes &sizes,
     return s.executeNorm();
   case Opcode::Silu:
   case Opcode::Gelu:
+  case Opcode::Relu:
     return s.executeActivation();
   case Opcode::Rope:
     return s.executeRope();
@@ -1240,13 +1241,14 @@ llvm::Error Executor::Impl::executeActivation() {
   llvm::Expected<uint8_t *> y = writeMatrix(2, m, n, 4, ldy, "y");
   if (!y)
     return y.takeError();
-  bool gelu = inst->opcode() == Opcode::Gelu;
+  float (*activation)(float) = siluF32;
+  if (inst->opcode() == Opcode::Gelu)
+    activation = geluF32;
+  else if (inst->opcode() == Opcode::Relu)
+    activation = reluF32;
   for (uint64_t i = 0; i < m; ++i)
-    for (uint64_t j = 0; j < n; ++j) {
-      float value = values[i * n + j];
-      store<float>(*y + (i * ldy + j) * 4,
-                   gelu ? geluF32(value) : siluF32(value));
-    }
+    for (uint64_t j = 0; j < n; ++j)
+      store<float>(*y + (i * ldy + j) * 4, activation(values[i * n + j]));
   return llvm::Error::success();
 }
 

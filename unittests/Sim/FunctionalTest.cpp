@@ -1,9 +1,10 @@
 //===- FunctionalTest.cpp - Results of the functional model ---------------===//
 //
 // Runs small streams on examples/hw/lapa-28nm.yaml and checks the outputs
-// against independent computations: a GEMM against a plain integer loop, a
-// LAPA prediction sequence against predictScoresMrsa, and the rejection of
-// uninitialized reads, races, bad indices and bad bindings.
+// against independent computations: a GEMM against a plain integer loop,
+// relu against bit patterns written by hand, a LAPA prediction sequence
+// against predictScoresMrsa, and the rejection of uninitialized reads,
+// races, bad indices and bad bindings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -248,6 +249,71 @@ TEST(SimFunctional, MacAccumulatorOverflow) {
                          "48387, outside the 16-bit accumulator"),
             std::string::npos)
       << message;
+}
+
+TEST(SimFunctional, ReluIsExact) {
+  hardware::HardwareConfig config = loadReferenceConfig();
+  const uint8_t vector = unitBit(Unit::Vector);
+  // Two rows of 8 f32 values as raw bits, and the outputs written by hand:
+  // positive values (subnormals and +inf included) pass through, every
+  // other number becomes +0.0, and NaNs keep their sign and payload.
+  const std::vector<uint32_t> inputBits = {
+      0xc0200000u, // -2.5
+      0x80000000u, // -0.0
+      0x00000000u, // +0.0
+      0x40500000u, // 3.25
+      0x7fc00001u, // quiet NaN with payload 1
+      0xffc00000u, // quiet NaN with the sign bit set
+      0x7f800001u, // signaling NaN
+      0x7f800000u, // +inf
+      0xff800000u, // -inf
+      0x00000001u, // smallest positive subnormal
+      0x80000001u, // negative subnormal of smallest magnitude
+      0x7f7fffffu, // largest finite f32
+      0xff7fffffu, // lowest finite f32
+      0x3f800000u, // 1.0
+      0xbf800000u, // -1.0
+      0x00800000u, // smallest positive normal
+  };
+  const std::vector<uint32_t> expectedBits = {
+      0x00000000u, 0x00000000u, 0x00000000u, 0x40500000u,
+      0x7fc00001u, 0xffc00000u, 0x7f800001u, 0x7f800000u,
+      0x00000000u, 0x00000001u, 0x00000000u, 0x7f7fffffu,
+      0x00000000u, 0x3f800000u, 0x00000000u, 0x00800000u,
+  };
+  const uint32_t rows = 2, columns = 8, ldy = 12;
+
+  StreamBuilder builder(config);
+  builder.tensor("x", TensorRole::Input, isa::ElementType::F32,
+                 {rows, columns}, 0);
+  builder.tensor("y", TensorRole::Output, isa::ElementType::F32,
+                 {rows, columns}, 4096);
+  builder.load(0, ref(kTempBuffer, 0), rows, columns * 4, 0, vector);
+  // Y rows are 12 floats apart in the buffer, so the output stride differs
+  // from the input's.
+  builder.add(Opcode::Relu,
+              {ref(kTempBuffer, 0), ref(kTempBuffer, 0x100), rows, columns,
+               columns, ldy},
+              0, kDma, kDma);
+  builder.add(Opcode::Store,
+              {4096, 0, ref(kTempBuffer, 0x100), rows, columns * 4,
+               columns * 4, ldy * 4},
+              0, vector, 0);
+
+  support::TensorData input = makeData("x", support::DType::F32,
+                                       {rows, columns}, toBytes(inputBits));
+  std::vector<support::TensorData> outputs;
+  llvm::Expected<SimResult> result =
+      runStream(builder.stream, config, {{"x", &input}}, &outputs);
+  ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+  ASSERT_EQ(outputs.size(), 1u);
+  std::vector<uint32_t> outputBits = fromBytes<uint32_t>(outputs[0].bytes);
+  ASSERT_EQ(outputBits.size(), expectedBits.size());
+  for (size_t i = 0; i < expectedBits.size(); ++i)
+    EXPECT_EQ(outputBits[i], expectedBits[i])
+        << "element " << i << ", input 0x" << std::hex << inputBits[i];
+  // One vector operation per element, as for silu and gelu.
+  EXPECT_EQ(result->actions.vectorOps, uint64_t(rows) * columns);
 }
 
 /// The LAPA prediction of one tile through the instruction sequence

@@ -62,6 +62,24 @@ TEST(SimTiming, OneGemmTile) {
   EXPECT_EQ(result->denseOps, 2u * 64 * 32 * 100);
 }
 
+TEST(SimTiming, ReluCostsAsSilu) {
+  hardware::HardwareConfig config = loadReferenceConfig();
+  // 16 x 100 = 1,600 elements, one pass, over the 32 vector lanes:
+  // 1600 / 32 = 50 cycles for relu, and the same for silu.
+  for (Opcode op : {Opcode::Relu, Opcode::Silu}) {
+    StreamBuilder builder(config);
+    builder.add(op, {ref(kTempBuffer, 0), ref(kTempBuffer, 8192), 16, 100,
+                     100, 100});
+    llvm::Expected<SimResult> result =
+        runStream(builder.stream, config, {}, nullptr, timingOnly());
+    ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    EXPECT_EQ(result->totalCycles, 50u) << isa::opcodeName(op);
+    EXPECT_EQ(result->units[unsigned(Unit::Vector)].busyCycles, 50u)
+        << isa::opcodeName(op);
+    EXPECT_EQ(result->actions.vectorOps, 1600u) << isa::opcodeName(op);
+  }
+}
+
 TEST(SimTiming, ShiftAccumulateRound) {
   hardware::HardwareConfig config = loadReferenceConfig();
   StreamBuilder builder(config);

@@ -53,8 +53,8 @@ constexpr uint8_t unitBit(Unit unit) {
 }
 
 /// Returns the sample stream: a memory map of four tensors, 64 bytes of
-/// constants, two predictor records, two stages and 24 instructions: one of
-/// each of the 22 opcodes and a second gemm.
+/// constants, two predictor records, two stages and 25 instructions: one of
+/// each of the 24 opcodes and a second gemm.
 inline StreamFile makeSampleStream(uint64_t fingerprint = 0x0123456789abcdefu) {
   StreamFile stream;
   stream.configFingerprint = fingerprint;
@@ -215,6 +215,10 @@ inline StreamFile makeSampleStream(uint64_t fingerprint = 0x0123456789abcdefu) {
       Opcode::Importance, 0, 0, 0,
       {ref(TempBuffer, 0x1100), ref(SpeculationBuffer, 0x2000),
        ref(TempBuffer, 0x3800), 4, 8, 16, 0}));
+  // relu is last because the tests name the instructions above by index.
+  code.push_back(makeInstruction(
+      Opcode::Relu, 0, 0, 0,
+      {ref(TempBuffer, 0x500), ref(TempBuffer, 0x3900), 4, 16, 16, 16}));
   return stream;
 }
 

@@ -77,13 +77,13 @@ uint64_t getU64(llvm::ArrayRef<uint8_t> bytes, size_t offset) {
 //   constants 64
 //   predictors: 4+20 -> 24, 4+52 -> 56; total 80
 //   stages: 16+10 -> 32, 16+9 -> 32; total 64
-//   instructions: 24 x 64 = 1536
+//   instructions: 25 x 64 = 1600
 constexpr uint64_t kMemoryMapOffset = 168;
 constexpr uint64_t kConstantsOffset = 400;
 constexpr uint64_t kPredictorsOffset = 464;
 constexpr uint64_t kStagesOffset = 544;
 constexpr uint64_t kInstructionsOffset = 608;
-constexpr uint64_t kFileBytes = 2144;
+constexpr uint64_t kFileBytes = 2208;
 
 //===----------------------------------------------------------------------===//
 // Round trips and layout
@@ -98,11 +98,16 @@ TEST(Isa, NamesRoundTrip) {
     Opcode op = static_cast<Opcode>(raw);
     EXPECT_EQ(parseOpcode(opcodeName(op)), op) << raw;
   }
-  // Isa.h lists opcodes 1 to 23.
-  EXPECT_EQ(opcodes, 23u);
+  // Isa.h lists opcodes 1 to 24.
+  EXPECT_EQ(opcodes, 24u);
+  EXPECT_EQ(kLastOpcode, 24u);
   EXPECT_FALSE(isValidOpcode(0));
-  EXPECT_FALSE(isValidOpcode(24));
+  EXPECT_FALSE(isValidOpcode(25));
   EXPECT_EQ(opcodeName(Opcode::ShiftAccumulate), "shift_accumulate");
+  EXPECT_EQ(opcodeName(Opcode::Relu), "relu");
+  EXPECT_EQ(parseOpcode("relu"), Opcode::Relu);
+  EXPECT_EQ(opcodeUnit(Opcode::Relu), Unit::Vector);
+  EXPECT_EQ(allowedFlags(Opcode::Relu), 0u);
   EXPECT_EQ(opcodeName(Opcode::TopK), "topk");
   EXPECT_EQ(opcodeUnit(Opcode::LogEncode), Unit::Encode);
   EXPECT_EQ(opcodeUnit(Opcode::Predict), Unit::Filter);
@@ -117,7 +122,9 @@ TEST(Isa, NamesRoundTrip) {
 }
 
 TEST(Isa, OperandTablesAreConsistent) {
-  for (unsigned raw = 1; raw <= 22; ++raw) {
+  for (unsigned raw = 0; raw < 256; ++raw) {
+    if (!isValidOpcode(static_cast<uint8_t>(raw)))
+      continue;
     Opcode op = static_cast<Opcode>(raw);
     uint32_t words = 0;
     for (const OperandField &field : operandFields(op)) {
@@ -187,8 +194,8 @@ TEST(Stream, BinaryHeaderLayout) {
   const uint64_t offsets[] = {kMemoryMapOffset, kConstantsOffset,
                               kPredictorsOffset, kStagesOffset,
                               kInstructionsOffset};
-  const uint64_t lengths[] = {232, 64, 80, 64, 1536};
-  const uint32_t counts[] = {4, 0, 2, 2, 24};
+  const uint64_t lengths[] = {232, 64, 80, 64, 1600};
+  const uint32_t counts[] = {4, 0, 2, 2, 25};
   for (unsigned i = 0; i < 5; ++i) {
     size_t entry = 32 + 24 * i;
     EXPECT_EQ(getU32(bytes, entry), i + 1) << "section " << i;
@@ -233,6 +240,18 @@ TEST(Stream, BinaryRecordLayout) {
   EXPECT_EQ(getU32(bytes, gemm + 40), 1u << 24 | 0x10u);   // w10 row mask
   EXPECT_EQ(getU32(bytes, gemm + 44), 3u);                 // w11
   EXPECT_EQ(getU32(bytes, gemm + 48), 0u);                 // w12 unused
+
+  // Instruction 24, relu: opcode 24, no tokens or flags, then x, y, m, n,
+  // ldx and ldy in w1 to w6.
+  size_t relu = kInstructionsOffset + 24 * 64;
+  EXPECT_EQ(getU32(bytes, relu), 24u);
+  EXPECT_EQ(getU32(bytes, relu + 4), 2u << 24 | 0x500u);  // x = b2+0x500
+  EXPECT_EQ(getU32(bytes, relu + 8), 2u << 24 | 0x3900u); // y = b2+0x3900
+  EXPECT_EQ(getU32(bytes, relu + 12), 4u);                // m
+  EXPECT_EQ(getU32(bytes, relu + 16), 16u);               // n
+  EXPECT_EQ(getU32(bytes, relu + 20), 16u);               // ldx
+  EXPECT_EQ(getU32(bytes, relu + 24), 16u);               // ldy
+  EXPECT_EQ(getU32(bytes, relu + 28), 0u);                // w7 unused
 }
 
 TEST(Stream, AssemblyRoundTripIsByteIdentical) {
@@ -259,6 +278,10 @@ TEST(Stream, AssemblyInstructionText) {
       << text;
   EXPECT_NE(text.find("\nload dram=0x0 dst=b3+0x0 rows=4 row_bytes=64 "
                       "dram_stride=64 buf_stride=64 signal=[mac]  # 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nrelu x=b2+0x500 y=b2+0x3900 m=4 n=16 ldx=16 "
+                      "ldy=16  # 24\n"),
             std::string::npos)
       << text;
   // filter's unused khat slot is not written.
@@ -430,7 +453,7 @@ TEST(StreamReader, RejectsTrailingBytes) {
 
 TEST(StreamReader, RejectsInstructionLengthMismatch) {
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
-  putU32(bytes, 32 + 24 * 4 + 4, 22); // count 22 for 23 x 64 bytes
+  putU32(bytes, 32 + 24 * 4 + 4, 22); // count 22 for 25 x 64 bytes
   std::string message = binaryError(bytes);
   EXPECT_NE(message.find("22 instructions of 64 bytes need 1408"),
             std::string::npos)
@@ -500,9 +523,10 @@ TEST(StreamReader, RejectsHugeRecordCount) {
 
 TEST(StreamReader, RejectsUnknownOpcode) {
   std::vector<uint8_t> bytes = writeBinary(makeSampleStream());
-  bytes[kInstructionsOffset + 64] = 24;
+  bytes[kInstructionsOffset + 64] = 25;
   std::string message = binaryError(bytes);
-  EXPECT_NE(message.find("instruction 1: field 'opcode' is 24"),
+  EXPECT_NE(message.find("instruction 1: field 'opcode' is 25, which is "
+                         "not an opcode; valid opcodes are 1 to 24"),
             std::string::npos)
       << message;
 }
@@ -584,9 +608,9 @@ TEST(StreamReader, RejectsRoundPastRecord) {
 
 TEST(StreamReader, RejectsStageOutsideInstructions) {
   StreamFile stream = makeSampleStream();
-  stream.stages[1].end = 25;
-  EXPECT_NE(streamError(stream).find("stage record 1: field 'end' is 25, "
-                                     "past the 24 instructions"),
+  stream.stages[1].end = 26;
+  EXPECT_NE(streamError(stream).find("stage record 1: field 'end' is 26, "
+                                     "past the 25 instructions"),
             std::string::npos);
   stream = makeSampleStream();
   stream.stages[0].first = 5;

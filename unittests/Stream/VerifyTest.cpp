@@ -223,6 +223,40 @@ TEST(StreamVerify, RejectsZeroCount) {
             "gelu: field 'n' is 0; counts must be at least 1");
 }
 
+TEST(StreamVerify, ReluAccessesAndChecks) {
+  Instruction inst = makeSampleStream().instructions[24];
+  ASSERT_EQ(inst.opcode(), Opcode::Relu);
+  EXPECT_EQ(verifyError(inst), "");
+
+  // x and y are 4 rows of 16 f32 with stride 16: 3 * 64 + 64 = 256 bytes.
+  std::vector<BufferAccess> accesses = bufferAccesses(inst);
+  ASSERT_EQ(accesses.size(), 2u);
+  EXPECT_EQ(accesses[0].field, "x");
+  EXPECT_EQ(accesses[0].buffer, TempBuffer);
+  EXPECT_EQ(accesses[0].begin, 0x500u);
+  EXPECT_EQ(accesses[0].end, 0x600u);
+  EXPECT_TRUE(accesses[0].read);
+  EXPECT_FALSE(accesses[0].write);
+  EXPECT_EQ(accesses[1].field, "y");
+  EXPECT_EQ(accesses[1].buffer, TempBuffer);
+  EXPECT_EQ(accesses[1].begin, 0x3900u);
+  EXPECT_EQ(accesses[1].end, 0x3a00u);
+  EXPECT_FALSE(accesses[1].read);
+  EXPECT_TRUE(accesses[1].write);
+
+  Instruction overlapping = inst;
+  overlapping.words[6] = 15; // ldy < n = 16
+  EXPECT_EQ(verifyError(overlapping),
+            "relu: field 'ldy' is 15, smaller than field 'n' = 16, so the "
+            "written rows overlap; give a stride of at least 16");
+
+  Instruction flagged = inst;
+  flagged.setHeader(Opcode::Relu, 0, 0, Accumulate);
+  EXPECT_EQ(verifyError(flagged),
+            "relu: field 'flags' sets accumulate, which relu does not "
+            "accept; it accepts: none");
+}
+
 TEST(StreamVerify, RejectsOverlappingWrittenRows) {
   Instruction inst = makeSampleStream().instructions[4]; // gemm
   inst.words[9] = 15;                                    // ldc < n = 16

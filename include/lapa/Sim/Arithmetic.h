@@ -36,6 +36,9 @@ float siluF32(float x);
 /// Returns the tanh form of GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
 /// x^3))).
 float geluF32(float x);
+/// Returns max(x, 0) exactly. A NaN is returned with its bits unchanged
+/// (sign and payload), and -0.0 gives +0.0.
+float reluF32(float x);
 
 /// Computes a softmax row in place over the entries whose `valid` flag is
 /// set (the others become 0): m = max, e = exp(x - m), s = sum of e in index

@@ -149,6 +149,7 @@ const OpcodeEntry kOpcodes[] = {
      kLayerNormFields},
     {Opcode::Silu, "silu", Unit::Vector, kNoFlags, kActivationFields},
     {Opcode::Gelu, "gelu", Unit::Vector, kNoFlags, kActivationFields},
+    {Opcode::Relu, "relu", Unit::Vector, kNoFlags, kActivationFields},
     {Opcode::Rope, "rope", Unit::Vector, HalfSplit, kRopeFields},
     {Opcode::LogEncode, "log_encode", Unit::Encode, kNoFlags,
      kLogEncodeFields},

@@ -74,8 +74,8 @@ llvm::Error checkInstructionEncoding(const Instruction &inst,
   uint8_t raw = inst.words[0] & 0xff;
   if (!isValidOpcode(raw))
     return makeError(llvm::formatv("field 'opcode' is {0}, which is not an "
-                                   "opcode; valid opcodes are 1 to 22",
-                                   raw));
+                                   "opcode; valid opcodes are 1 to {1}",
+                                   raw, unsigned(kLastOpcode)));
   Opcode op = inst.opcode();
   std::string_view name = opcodeName(op);
 
@@ -292,6 +292,7 @@ bufferAccesses(const Instruction &inst,
     break;
   case Opcode::Silu:
   case Opcode::Gelu:
+  case Opcode::Relu:
     add.elements("x", w[3], w[4], w[5], 4, R, NoW);
     add.elements("y", w[3], w[4], w[6], 4, NoR, W);
     break;
@@ -582,6 +583,7 @@ llvm::Error checkWrittenStrides(const Instruction &inst) {
     break;
   case Opcode::Silu:
   case Opcode::Gelu:
+  case Opcode::Relu:
   case Opcode::Rope:
     checks.push_back({"ldy", w[6], "n", w[4], w[3]});
     break;

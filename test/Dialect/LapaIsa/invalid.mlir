@@ -9,6 +9,13 @@ lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
 // -----
 
 lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
+  // expected-error @+1 {{'lapa_isa.relu' op does not accept flag 'accumulate'; it takes no flags}}
+  lapa_isa.relu {flags = ["accumulate"], ldx = 4 : i64, ldy = 4 : i64, m = 1 : i64, n = 4 : i64, x = #lapa_isa.buf<0, 0>, y = #lapa_isa.buf<0, 0>}
+}
+
+// -----
+
+lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
   // expected-error @+1 {{'lapa_isa.gemm' op does not accept flag 'causal'; valid flags: accumulate, trans_b, gather}}
   lapa_isa.gemm {a = #lapa_isa.buf<0, 0>, b = #lapa_isa.buf<0, 0>, c = #lapa_isa.buf<0, 0>, flags = ["causal"], k = 1 : i64, lda = 1 : i64, ldb = 1 : i64, ldc = 1 : i64, m = 1 : i64, mask_base = 0 : i64, n = 1 : i64}
 }

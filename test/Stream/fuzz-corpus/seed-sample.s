@@ -34,3 +34,5 @@ shift_accumulate q=b1+0x0 khat=b1+0x400 p=b1+0x800 m=4 n=8 d=16 query_base=0 rou
 filter q=b1+0x0 p=b1+0x800 m=4 n=8 d=16 query_base=0 round=0 survivors=b1+0x1000 record=0 wait=[shift] signal=[shift]  # 20
 topk p=b1+0x800 survivors=b1+0x1000 indices=b1+0x2000 m=4 n=8 t=2 query_base=0 needed=b1+0x3000 record=0 logit_scale=0.03125 flags=[causal] signal=[mac]  # 21
 predict q=b1+0x0 k=b1+0x400 indices=b1+0x2000 m=4 n=8 t=2 query_base=0 d=16 needed=b1+0x3000 record=1 query_step=b1+0x3100 key_step=b1+0x3104 extra=none  # 22
+importance p=b2+0x1100 indices=b1+0x2000 sums=b2+0x3800 m=4 t=8 n=16 key_base=0  # 23
+relu x=b2+0x500 y=b2+0x3900 m=4 n=16 ldx=16 ldy=16  # 24

@@ -208,7 +208,12 @@ enum class Opcode : uint8_t {
   /// w3 Ref A (f32, N entries, read and written), w4 M, w5 T, w6 N, w7
   /// token index of A's entry 0; every I[i,t] - w7 must be below N.
   Importance = 23,
+  /// vector. Y = max(X, 0), operands as Silu. The result is exact, a NaN
+  /// passes through with its bits unchanged, and -0.0 gives +0.0.
+  Relu = 24,
 };
+/// The highest opcode. Every value from 1 to kLastOpcode is an opcode.
+constexpr uint8_t kLastOpcode = static_cast<uint8_t>(Opcode::Relu);
 
 /// Bits of word 0's flag byte.
 enum Flag : uint8_t {

@@ -84,8 +84,8 @@ ArrayRef<InstructionEntry> instructionEntries() {
   return makeEntries<
       LoadOp, StoreOp, LoadRowsOp, GemmOp, SddmmOp, SpmmOp, SoftmaxOp,
       DequantOp, QuantOp, AddOp, MulOp, RmsNormOp, LayerNormOp, SiluOp,
-      GeluOp, RopeOp, LogEncodeOp, KeyPredictOp, ShiftAccumulateOp, FilterOp,
-      TopKOp, PredictOp, ImportanceOp>();
+      GeluOp, ReluOp, RopeOp, LogEncodeOp, KeyPredictOp, ShiftAccumulateOp,
+      FilterOp, TopKOp, PredictOp, ImportanceOp>();
 }
 
 /// Finds the entry of an op by its TypeID, which costs no string compares

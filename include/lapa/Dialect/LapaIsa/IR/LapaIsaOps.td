@@ -297,6 +297,11 @@ def LapaIsa_GeluOp : LapaIsa_Inst<"gelu", "Gelu",
      U32<"ldy", 6>]> {
   let summary = "GELU, tanh form";
 }
+def LapaIsa_ReluOp : LapaIsa_Inst<"relu", "Relu",
+    [Ref<"x", 1>, Ref<"y", 2>, U32<"m", 3>, U32<"n", 4>, U32<"ldx", 5>,
+     U32<"ldy", 6>]> {
+  let summary = "ReLU: max(x, 0), exact";
+}
 def LapaIsa_RopeOp : LapaIsa_Inst<"rope", "Rope",
     [Ref<"x", 1>, Ref<"y", 2>, U32<"m", 3>, U32<"n", 4>, U32<"ldx", 5>,
      U32<"ldy", 6>, Ref<"cos", 7>, U32<"head_dim", 8>, Ref<"sin", 9>],
