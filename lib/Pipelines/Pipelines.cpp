@@ -17,6 +17,11 @@ void mlir::lapa::buildCompilePipeline(OpPassManager &pm,
     bound.sizes.assign(options.dynamicSizes.begin(), options.dynamicSizes.end());
     pm.addPass(createLapaBoundDynamicDims(bound));
   }
+  if (!options.bindInputs.empty()) {
+    LapaBindInputsOptions bind;
+    bind.values.assign(options.bindInputs.begin(), options.bindInputs.end());
+    pm.addPass(createLapaBindInputs(bind));
+  }
   pm.addPass(createLapaRaiseAttention());
   pm.addPass(createLapaAnnotateLayers());
   LapaInsertPredictionOptions predict;

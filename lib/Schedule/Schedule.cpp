@@ -185,11 +185,6 @@ static void quantizeWeight(const WeightDesc &weight, std::vector<uint8_t> &value
   }
 }
 
-static std::vector<uint8_t> floatBytes(llvm::ArrayRef<float> values) {
-  std::vector<uint8_t> bytes(values.size() * 4);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  return bytes;
-}
 
 llvm::Error Scheduler::addWeights() {
   int64_t S = model.seqLen;
@@ -249,7 +244,10 @@ llvm::Error Scheduler::addWeights() {
       addVector((name + ".bias").str(), *norm.bias);
   };
 
-  if (!model.hasEmbedding) {
+  if (model.program) {
+    if (auto e = addProgramWeights(addWeight, addVector))
+      return e;
+  } else if (!model.hasEmbedding) {
     emitter.addTensor("input", TensorRole::Input, ElementType::F32,
                       {uint64_t(R), uint64_t(H)});
   } else {
@@ -272,7 +270,7 @@ llvm::Error Scheduler::addWeights() {
                                                  : std::vector<uint8_t>());
     }
   }
-  for (unsigned l = 0; l < model.layers.size(); ++l) {
+  for (unsigned l = 0; !model.program && l < model.layers.size(); ++l) {
     const LayerDesc &layer = model.layers[l];
     if (layer.rotary && (!model.rope || model.rope->headDim != layer.headDim))
       return makeError(llvm::formatv(
@@ -302,7 +300,7 @@ llvm::Error Scheduler::addWeights() {
     if (auto e = addWeight(layerName(l, "w_down"), layer.down, false))
       return e;
   }
-  if (model.hasHead) {
+  if (model.hasHead && !model.program) {
     addNorm("final_norm", model.finalNorm);
     if (auto e = addWeight("lm_head", model.lmHead, false))
       return e;
@@ -316,12 +314,24 @@ llvm::Error Scheduler::addWeights() {
                        layer.heads * layer.headDim});
     kvWidest = std::max(kvWidest, layer.kvHeads * layer.headDim);
   }
-  emitter.addTensor("x", TensorRole::Scratch, ElementType::F32,
-                    {uint64_t(R), uint64_t(H)});
+  if (model.program)
+    for (int64_t width : model.program->widths)
+      widest = std::max(widest, width);
   emitter.addTensor("xq", TensorRole::Scratch, ElementType::I8,
                     {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("xs", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(R)});
+  if (model.program) {
+    // The value input of an attention that does not share the key input.
+    emitter.addTensor("xq_value", TensorRole::Scratch, ElementType::I8,
+                      {uint64_t(R), uint64_t(widest)});
+    emitter.addTensor("xq_value.scales", TensorRole::Scratch, ElementType::F32,
+                      {uint64_t(R)});
+    if (auto e = addProgramTensors())
+      return e;
+  } else {
+  emitter.addTensor("x", TensorRole::Scratch, ElementType::F32,
+                    {uint64_t(R), uint64_t(H)});
   emitter.addTensor("q", TensorRole::Scratch, ElementType::F32,
                     {uint64_t(R), uint64_t(widest)});
   emitter.addTensor("attention", TensorRole::Scratch, ElementType::F32,
@@ -343,6 +353,7 @@ llvm::Error Scheduler::addWeights() {
                          uint64_t(model.resultSlice->cols)});
     else
       return makeError("unknown model output '" + output + "'");
+  }
   }
   // SpAtten's per-key importance, zero before the first layer.
   emitter.addTensor("importance", TensorRole::Scratch, ElementType::F32,
@@ -567,7 +578,8 @@ llvm::Error Scheduler::scheduleEmbedding() {
 llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
                                          llvm::StringRef normName, uint64_t src,
                                          int64_t cols, llvm::StringRef what,
-                                         uint64_t normalizedOut) {
+                                         uint64_t normalizedOut,
+                                         llvm::StringRef quantized) {
   int64_t S = totalRows();
   Marks marks = markAll();
   // Working set: the gain (and bias), the f32 rows in the token region and,
@@ -636,8 +648,11 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
     const Slot &q = qt[parity], &sc = st[parity];
     parity ^= 1;
     quant(xt, 0, cols, q, cols, sc, 0, tr, cols, 8, false);
-    store(tensor("xq") + r0 * cols, q, 0, 1, tr * cols, tr * cols, tr * cols);
-    store(tensor("xs") + r0 * 4, sc, 0, 1, tr * 4, tr * 4, tr * 4);
+    store(tensor(quantized) + r0 * cols, q, 0, 1, tr * cols, tr * cols,
+          tr * cols);
+    std::string scales =
+        quantized == "xq" ? std::string("xs") : (quantized + ".scales").str();
+    store(tensor(scales), sc, 0, 1, tr * 4, tr * 4, tr * 4);
   }
   releaseAll(marks);
   return llvm::Error::success();
@@ -761,8 +776,11 @@ llvm::Error Scheduler::scheduleProjection(const Projection &p) {
       if (e.rope)
         if (auto error = rope(y, rows, cols, tn, m0, p.what))
           return error;
-      if (e.silu || e.gelu) {
-        Instruction act = makeInst(e.silu ? Opcode::Silu : Opcode::Gelu, 0,
+      if (e.silu || e.gelu || e.relu) {
+        Opcode kind = e.silu ? Opcode::Silu
+                      : e.gelu ? Opcode::Gelu
+                               : Opcode::Relu;
+        Instruction act = makeInst(kind, 0,
                                    {{1, y.word()},
                                     {2, y.word()},
                                     {3, u32(rows)},
@@ -839,6 +857,8 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
   file.configName = config.name;
   if (auto error = addWeights())
     return std::move(error);
+  if (model.program)
+    return runProgram(summary);
 
   int64_t H = model.hidden;
   // The layer input: the embedding output in x, or the input tensor.
@@ -868,6 +888,9 @@ llvm::Expected<isa::StreamFile> Scheduler::run(ScheduleSummary *summary) {
     query.align = layer.rotary ? layer.headDim : 1;
     if (auto e = scheduleProjection(query))
       return std::move(e);
+    attentionIo = {tensor("q"),  tensor("attention"), tensor("xq"),
+                   tensor("xs"), tensor("xq"),        tensor("xs"),
+                   H,            H};
     if (auto e = scheduleAttention(l))
       return std::move(e);
 

@@ -37,7 +37,13 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   bool spattenPrune = spatten && !dense;
   bool peer = !dense && !aloc && !spatten;
 
-  int64_t S = model.seqLen, H = model.hidden, d = layer.headDim;
+  int64_t S = model.seqLen, d = layer.headDim;
+  // The key and value projections read the quantized rows of their inputs:
+  // the same normalized layer input in the layer template, two values of a
+  // program (MobileBERT projects keys from its bottleneck and values from
+  // the layer input).
+  const AttentionIo &io = attentionIo;
+  int64_t H = std::max(io.keyWidth, io.valueWidth);
   if (layer.heads <= 0 || layer.kvHeads <= 0 || d <= 0 ||
       layer.heads % layer.kvHeads != 0)
     return makeError(llvm::formatv(
@@ -84,6 +90,13 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   // Per layer: every token's input scales, two K and V heads (alternating
   // by KV head), their scales, and the key lists of a KV head's queries.
   ALLOC(xsAll, temp, S * 4, what + ": the input scales of every token");
+  // The value input's scales, when the values read another input.
+  bool separateValueInput = io.valueXq != io.keyXq;
+  Slot xsValue = xsAll;
+  if (separateValueInput) {
+    ALLOC(xsv, temp, S * 4, what + ": the value input scales of every token");
+    xsValue = xsv;
+  }
   std::array<Slot, 2> kHead, vHead, kScale, vScale, kStep, indices, needed;
   bool spill = false;
   // Where the key lists of query head `hh`, rows from `r0`, go: the
@@ -173,6 +186,9 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
   auto projectHead = [&](int64_t kvh, llvm::StringRef weightName,
                          bool shiftAdd, const Slot *mask,
                          const Slot &out) -> llvm::Error {
+    bool isValue = weightName == "wv";
+    int64_t H = isValue ? io.valueWidth : io.keyWidth;
+    uint64_t xq = isValue ? io.valueXq : io.keyXq;
     uint32_t tempMark = temp.mark(), weightMark = weight.mark(),
              kvMark = kv.mark(), tokenMark = token.mark();
     // The i32 sums accumulate in `out` and are dequantized in place.
@@ -208,7 +224,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         w.offset += uint32_t(k0 * d);
         w.bytes = uint64_t(tk * d);
       }
-      load(tensor("xq") + base * H + k0, x, 0, S, tk, H, G);
+      load(xq + base * H + k0, x, 0, S, tk, H, G);
       if (!isResident)
         load(tensor(dramName) + k0 * kvCols + kvh * d, w, 0, tk, d, kvCols, d);
       uint8_t accumulate = kt > 0 ? isa::Flag::Accumulate : 0;
@@ -235,7 +251,8 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
         reads.push_back(access1d(acc, 0, S * d * 4));
       emitter.emit(inst, reads, {access1d(acc, 0, S * d * 4)});
     }
-    dequant(acc, acc, S, d, &xsAll, 0, &wScales, 0, d, false);
+    dequant(acc, acc, S, d, isValue ? &xsValue : &xsAll, 0, &wScales, 0, d,
+            false);
     const WeightDesc &weightDesc = weightName == "wk" ? layer.key : layer.value;
     if (weightDesc.hasBias) {
       ALLOC(bias, temp, d * 4, what + ": a head's bias");
@@ -259,14 +276,16 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                        int64_t(temp.capacity()) - int64_t(temp.mark()))
     tq /= 2;
   auto loadQuery = [&](const Slot &qf, int64_t h, int64_t r0, int64_t rows) {
-    load(tensor("q") + ((base + r0) * qCols + h * d) * 4, qf, 0, rows, d * 4,
+    load(io.q + ((base + r0) * qCols + h * d) * 4, qf, 0, rows, d * 4,
          qCols * 4, d * 4);
   };
 
   unsigned headCount = 0;
   for (int64_t b = 0; b < model.batch; ++b) {
   base = b * S;
-  load(tensor("xs") + base * 4, xsAll, 0, 1, S * 4, S * 4, S * 4);
+  load(io.keyXs + base * 4, xsAll, 0, 1, S * 4, S * 4, S * 4);
+  if (separateValueInput)
+    load(io.valueXs + base * 4, xsValue, 0, 1, S * 4, S * 4, S * 4);
   if (importanceSums)
     load(tensor("importance") + base * 4, *importanceSums, 0, 1, S * 4, S * 4,
          S * 4);
@@ -553,7 +572,7 @@ llvm::Error Scheduler::scheduleAttention(unsigned l) {
                       access1d(vHead[parity], 0, S * d), idxAccess},
                      {access1d(o, 0, rows * d * 4)});
         dequant(o, of, rows, d, &rs2, 0, nullptr, 0, d, false);
-        store(tensor("attention") + ((base + r0) * qCols + h * d) * 4, of, 0,
+        store(io.out + ((base + r0) * qCols + h * d) * 4, of, 0,
               rows, d * 4, qCols * 4, d * 4);
         releaseAll(tileMarks);
       }

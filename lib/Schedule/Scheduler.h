@@ -16,6 +16,8 @@
 #include "lapa/Predict/PredictorConfig.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <array>
@@ -37,6 +39,12 @@ inline uint32_t f32Bits(float value) {
   uint32_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
   return bits;
+}
+
+inline std::vector<uint8_t> floatBytes(llvm::ArrayRef<float> values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
 }
 
 inline uint32_t u32(int64_t value) { return static_cast<uint32_t>(value); }
@@ -77,6 +85,7 @@ struct Epilogue {
   int64_t headDim = 0;
   bool silu = false;
   bool gelu = false;
+  bool relu = false;
   /// Multiply by, or add, the tile of this f32 DRAM tensor (same layout
   /// as the output); UINT64_MAX for none.
   uint64_t multiplyBy = UINT64_MAX;
@@ -102,6 +111,15 @@ struct Projection {
   int64_t align = 1;
 };
 
+/// Where the attention of a layer reads and writes in DRAM: the f32
+/// queries and output [rows x heads * headDim], and the quantized rows
+/// (INT8 and per-row scales) that its key and value projections read.
+struct AttentionIo {
+  uint64_t q = 0, out = 0;
+  uint64_t keyXq = 0, keyXs = 0, valueXq = 0, valueXs = 0;
+  int64_t keyWidth = 0, valueWidth = 0;
+};
+
 class Scheduler {
 public:
   Scheduler(const ModelDesc &model, const hardware::HardwareConfig &config,
@@ -124,13 +142,34 @@ private:
   /// normalized rows.
   llvm::Error scheduleNormQuant(const NormDesc *norm, llvm::StringRef normName,
                                 uint64_t src, int64_t cols, llvm::StringRef what,
-                                uint64_t normalizedOut = UINT64_MAX);
+                                uint64_t normalizedOut = UINT64_MAX,
+                                llvm::StringRef quantized = "xq");
   llvm::Error scheduleProjection(const Projection &p);
   /// Returns the projection of the quantized input (xq, xs) by the weight
   /// named `weightName` over all of its columns, into an output as wide.
   Projection projectionOf(llvm::StringRef weightName, const WeightDesc &weight,
                           const std::string &what);
   llvm::Error scheduleAttention(unsigned layer);
+
+  // A model read as a program (ModelDesc::program), in ScheduleProgram.cpp.
+  llvm::Expected<isa::StreamFile> runProgram(ScheduleSummary *summary);
+  llvm::Error addProgramWeights(
+      llvm::function_ref<llvm::Error(llvm::StringRef, const WeightDesc &,
+                                     bool)>
+          addWeight,
+      llvm::function_ref<void(llvm::StringRef, const VectorDesc &)> addVector);
+  llvm::Error addProgramTensors();
+  llvm::Error scheduleStep(unsigned index);
+  llvm::Error scheduleLookup(const StepDesc &step);
+  /// A row-wise pass over `width` columns: out = in (+ other or + the
+  /// constant table, or * gain + bias), as the step says.
+  llvm::Error scheduleElementwise(const StepDesc &step);
+  llvm::Error scheduleProgramOutputs();
+  uint64_t valueAddress(int value) const {
+    return emitter.addressOf(valueTensor[size_t(value)]);
+  }
+  /// The DRAM tensor that holds each program value.
+  std::vector<std::string> valueTensor;
 
   // Instruction helpers. Each emits one instruction with its accesses.
   void load(uint64_t dram, const Slot &slot, uint64_t offset, int64_t rows,
@@ -190,6 +229,7 @@ private:
   int64_t rowTile = 0, colTile = 0, innerTile = 0;
   unsigned tokenPingPong = 0, weightPingPong = 0;
   llvm::StringMap<uint32_t> records;
+  AttentionIo attentionIo;
   /// Set once a SpAtten layer has added its probabilities to "importance".
   bool importanceReady = false;
 };

@@ -354,6 +354,30 @@ llvm::Error Flow::loadModel() {
     logDone("dynamic dimensions: sizes " + sizes);
   }
 
+  // Arguments the stream cannot take at run time become splat constants.
+  if (!options.bindInputs.empty()) {
+    std::string entries;
+    for (const std::string &entry : options.bindInputs)
+      entries += (entries.empty() ? "" : ",") + entry;
+    if (imported)
+      return importError("--bind-inputs fixes arguments of an MLIR graph, and "
+                         "an imported model takes token ids only; drop "
+                         "--bind-inputs",
+                         "");
+    mlir::lapa::LapaBindInputsOptions bindOptions;
+    bindOptions.values.assign(options.bindInputs.begin(),
+                              options.bindInputs.end());
+    mlir::PassManager pm(&context);
+    pm.addPass(mlir::lapa::createLapaBindInputs(bindOptions));
+    if (mlir::failed(pm.run(*module)))
+      return importError(
+          diagnostics.message("binding the inputs failed"),
+          llvm::formatv("{0} {1} --lapa-bind-inputs=values={2}",
+                        tool("lapa-opt"), shellQuote(path), shellQuote(entries))
+              .str());
+    logDone("inputs: bound " + entries);
+  }
+
   // Weight arguments bound from a file become constants.
   if (!options.weightsPath.empty()) {
     if (imported)

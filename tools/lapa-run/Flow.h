@@ -79,6 +79,8 @@ struct FlowOptions {
   std::string weightsPath;
   /// Sizes of the dynamic argument dimensions of an MLIR graph (empty: none).
   std::vector<int64_t> dynamicSizes;
+  /// NAME=VALUE entries for lapa-bind-inputs.
+  std::vector<std::string> bindInputs;
   /// lapa-compile's row-tile, col-tile and inner-tile (0 chooses).
   int64_t rowTile = 0, colTile = 0, innerTile = 0;
   /// Folder for the imported and raised IR and each design's lapa_isa IR

@@ -93,6 +93,13 @@ cl::list<int64_t> dynamicSizes(
     cl::desc("Sizes of the dynamic dimensions of an MLIR graph's arguments, "
              "in order; one size applies to all (lapa-bound-dynamic-dims)"),
     cl::value_desc("n[,n...]"), cl::cat(category));
+cl::list<std::string> bindInputs(
+    "bind-inputs", cl::CommaSeparated,
+    cl::desc("Fix arguments of an MLIR graph to one value per element, as "
+             "NAME=VALUE (NAME is argN or the argument's name), for inputs "
+             "that the stream cannot take at run time, such as MobileBERT's "
+             "input_mask=1 and input_type_ids=0 (lapa-bind-inputs)"),
+    cl::value_desc("name=value[,...]"), cl::cat(category));
 cl::opt<std::string> inputSpec(
     "input",
     cl::desc("Hidden states for a graph whose input is f32 hidden states: an "
@@ -531,6 +538,7 @@ llvm::Error Driver::prepare() {
   flowOptions.randomWeights = randomWeights;
   flowOptions.weightsPath = weightsPath;
   flowOptions.dynamicSizes.assign(dynamicSizes.begin(), dynamicSizes.end());
+  flowOptions.bindInputs.assign(bindInputs.begin(), bindInputs.end());
   if (!tileSpec.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(tileSpec).split(parts, ',');

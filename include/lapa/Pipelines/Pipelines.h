@@ -43,6 +43,11 @@ struct CompilePipelineOptions
       llvm::cl::desc("Sizes of the dynamic argument dimensions, in order (one "
                      "size applies to all); runs lapa-bound-dynamic-dims "
                      "first")};
+  ListOption<std::string> bindInputs{
+      *this, "bind-inputs",
+      llvm::cl::desc("NAME=VALUE entries that fix function arguments to "
+                     "splat constants (an attention mask, token types); "
+                     "runs lapa-bind-inputs first")};
   Option<bool> embedWeights{
       *this, "embed-weights",
       llvm::cl::desc("Store constant weights in the stream"),

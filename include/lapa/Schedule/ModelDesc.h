@@ -97,6 +97,69 @@ struct SliceDesc {
   int64_t row = 0, rows = 0, col = 0, cols = 0;
 };
 
+/// A graph that does not follow the layer template (MobileBERT's
+/// bottlenecks and stacked feed-forward blocks, its trigram embedding) is
+/// read as a program: steps over values, each value f32 rows
+/// [batch x seqLen rows x width] in DRAM.
+enum class StepKind {
+  /// Rows of `table` picked by the token ids: value row r of a sequence
+  /// takes the id of row r + rowShift, or zeros when that row is outside
+  /// the sequence. Writes columns [column, column + table.out) of `out`.
+  Lookup,
+  /// out = act(in . weight + bias) (+ `other` when set).
+  Project,
+  /// out = attention of layers[layer]: queries from the value `in`
+  /// (already projected), keys and values projected from `keyInput` and
+  /// `valueInput` by the layer's key and value weights.
+  Attention,
+  /// out = in + other.
+  Add,
+  /// out = in + constant, a [seqLen x width] table repeated per sequence.
+  AddConstant,
+  /// out = in * gain + bias, both vectors of `width` (MobileBERT's NoNorm).
+  Affine,
+};
+
+struct StepDesc {
+  StepKind kind = StepKind::Project;
+  /// Names the step's weights in the memory map and its diagnostics.
+  std::string name;
+  int in = -1, other = -1, out = -1;
+  /// The layer the step's energy and cycles are reported under (-1 for
+  /// the embedding and head), and whether it is a feed-forward step.
+  int32_t stageLayer = -1;
+  bool ffn = false;
+  /// Lookup.
+  WeightDesc table;
+  int64_t rowShift = 0;
+  int64_t column = 0;
+  /// Project.
+  WeightDesc weight;
+  bool relu = false;
+  /// Attention.
+  unsigned layer = 0;
+  int keyInput = -1, valueInput = -1;
+  /// AddConstant: seqLen x width values; Affine: width values each (gain
+  /// empty for none).
+  VectorDesc constant, gain, bias;
+};
+
+/// A model output taken from a program value: columns
+/// [column, column + columns) of every row, stored row by row.
+struct ProgramOutput {
+  std::string name;
+  int value = -1;
+  int64_t column = 0;
+  int64_t columns = 0;
+};
+
+struct ProgramDesc {
+  /// The width of each value.
+  std::vector<int64_t> widths;
+  std::vector<StepDesc> steps;
+  std::vector<ProgramOutput> outputs;
+};
+
 struct ModelDesc {
   std::string name;
   /// Independent sequences; attention runs within each.
@@ -122,6 +185,10 @@ struct ModelDesc {
   /// rectangle `resultSlice` of the last hidden state).
   std::vector<std::string> outputs = {"logits"};
   std::optional<SliceDesc> resultSlice;
+  /// Set for a graph read as a program. `layers` then holds only the
+  /// attention of each layer (heads, key and value weights, predictor);
+  /// the embedding, head and outputs above are unused.
+  std::optional<ProgramDesc> program;
 };
 
 } // namespace lapa::schedule

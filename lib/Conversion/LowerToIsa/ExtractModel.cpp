@@ -20,11 +20,15 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <map>
+#include <tuple>
 #include <limits>
 
 using namespace mlir;
@@ -262,7 +266,10 @@ public:
     auto it = cache.find(value);
     if (it != cache.end())
       return it->second;
+    llvm::DenseSet<Operation *> *outer = currentUsed;
+    currentUsed = &used;
     std::optional<std::vector<double>> result = compute(value, used);
+    currentUsed = outer;
     if (result)
       cache[value] = *result;
     return result;
@@ -410,6 +417,26 @@ private:
     };
     if (auto indexOp = dyn_cast<linalg::IndexOp>(op))
       return double(index[indexOp.getDim()]);
+    if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
+      // An element of a tensor that is itself constant (a gather from a
+      // table by indices known at compile time).
+      auto tableType = dyn_cast<RankedTensorType>(extract.getTensor().getType());
+      if (!tableType || !tableType.hasStaticShape() || !currentUsed)
+        return std::nullopt;
+      std::optional<std::vector<double>> table =
+          evaluate(extract.getTensor(), *currentUsed);
+      if (!table)
+        return std::nullopt;
+      int64_t offset = 0;
+      for (auto [dim, indexValue] : llvm::enumerate(extract.getIndices())) {
+        std::optional<double> i = get(indexValue);
+        int64_t size = tableType.getDimSize(dim);
+        if (!i || *i < 0 || *i >= double(size))
+          return std::nullopt;
+        offset = offset * size + int64_t(*i);
+      }
+      return (*table)[size_t(offset)];
+    }
     if (auto constant = dyn_cast<arith::ConstantOp>(op))
       return scalarOf(constant.getResult());
     SmallVector<double> in;
@@ -485,7 +512,54 @@ private:
   }
 
   llvm::DenseMap<Value, std::vector<double>> cache;
+  llvm::DenseSet<Operation *> *currentUsed = nullptr;
 };
+
+/// Reads the additive mask of `attention`. A mask computed from constants
+/// is accepted when it is causal, or when every query row adds one value
+/// to all of its keys (softmax does not change, as with an all-zero mask
+/// or a padding mask whose inputs mark every key valid). Returns the ops
+/// the mask was computed by in `used`.
+LogicalResult readMask(AttentionOp attention, int64_t S, const Twine &prefix,
+                       ConstantEvaluator &evaluator, bool &causal,
+                       llvm::DenseSet<Operation *> &used) {
+  Value mask = attention.getMask();
+  if (!mask)
+    return success();
+  std::optional<std::vector<double>> values = evaluator.evaluate(mask, used);
+  auto maskType = cast<ShapedType>(mask.getType());
+  int64_t count = maskType.hasStaticShape() ? maskType.getNumElements() : 0;
+  if (!values || count % (S * S) != 0) {
+    attention.emitError()
+        << prefix
+        << " attention has an additive mask that is not computed from "
+           "constants (for example a padding mask from an input tensor); the "
+           "instruction set has no run-time mask. Bind the input to "
+           "constants first (lapa-bind-inputs, or lapa-run --bind-inputs), "
+           "for example all keys valid";
+    return failure();
+  }
+  bool isCausal = true, uniformRows = true;
+  for (int64_t base = 0; base < count; base += S * S)
+    for (int64_t i = 0; i < S; ++i)
+      for (int64_t j = 0; j < S; ++j) {
+        double v = (*values)[size_t(base + i * S + j)];
+        isCausal &= j <= i ? v == 0.0 : v <= -1e30;
+        uniformRows &= v == (*values)[size_t(base + i * S)] && std::isfinite(v);
+      }
+  if (uniformRows)
+    return success();
+  if (!isCausal) {
+    attention.emitError()
+        << prefix
+        << " attention has an additive mask that is neither causal nor the "
+           "same for every key of a query (a padding mask with masked keys); "
+           "the instruction set supports causal masking only";
+    return failure();
+  }
+  causal = true;
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // The reader
@@ -505,8 +579,28 @@ public:
       : func(func), defaultPredictor(defaultPredictor) {}
 
   FailureOr<ModelDesc> read();
+  /// Reads a graph that does not follow the layer template as a program
+  /// of steps (ModelDesc::program).
+  FailureOr<ModelDesc> readProgram();
+  /// The layers read so far, to tell how far a failed read got.
+  size_t layersRead() const { return model.layers.size(); }
 
 private:
+  // The program reader's state and parts (readProgram).
+  llvm::DenseMap<Value, int> valueOf;
+  std::vector<int64_t> *widths = nullptr;
+  std::vector<::lapa::schedule::StepDesc> *steps = nullptr;
+  /// The program value a tensor holds, through views and copies; -1 when
+  /// it holds none.
+  int findValue(Value value);
+  int newValue(Value value, int64_t width);
+  LogicalResult readProgramAttention(AttentionOp attention, unsigned index,
+                                     int32_t stage);
+  LogicalResult readProgramGeneric(linalg::GenericOp op, int32_t stage);
+  LogicalResult readTrigram(tensor::InsertSliceOp last, int32_t stage);
+  LogicalResult readProgramOutput(Value result, unsigned index);
+  /// The function argument the program's lookups read token ids from.
+  int tokenArgument = -1;
   struct NormResult {
     NormDesc desc;
     Value input;
@@ -1012,25 +1106,14 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   }
   layer.scale = static_cast<float>(attention.getScale().convertToDouble());
   layer.causal = attention.getCausal();
-  if (Value mask = attention.getMask()) {
-    // A mask built from constants only is accepted when it is causal.
+  {
     llvm::DenseSet<Operation *> used;
-    std::optional<std::vector<double>> values = evaluator.evaluate(mask, used);
-    int64_t S = model.seqLen;
-    bool causal = values && int64_t(values->size()) == S * S;
-    for (int64_t i = 0; causal && i < S; ++i)
-      for (int64_t j = 0; causal && j < S; ++j) {
-        double v = (*values)[i * S + j];
-        causal = j <= i ? v == 0.0 : v <= -1e30;
-      }
-    if (!causal) {
-      error(attention, prefix + " attention has an additive mask that is "
-                                "not a constant causal mask; the instruction "
-                                "set supports causal masking only");
+    bool causal = layer.causal;
+    if (failed(readMask(attention, model.seqLen, prefix, evaluator, causal,
+                        used)))
       return failure();
-    }
     explained.insert(used.begin(), used.end());
-    layer.causal = true;
+    layer.causal = causal;
   }
   if (auto predictor = attention->getAttrOfType<PredictorAttr>("lapa.predictor"))
     layer.predictor = predictor.getConfig();
@@ -1497,10 +1580,843 @@ FailureOr<ModelDesc> ModelReader::read() {
   return model;
 }
 
+//===----------------------------------------------------------------------===//
+// The program reader
+//===----------------------------------------------------------------------===//
+
+using ::lapa::schedule::ProgramDesc;
+using ::lapa::schedule::ProgramOutput;
+using ::lapa::schedule::StepDesc;
+using ::lapa::schedule::StepKind;
+
+/// A linalg.generic or linalg.transpose that only permutes its one input.
+bool isPermutingCopy(Operation *op) {
+  if (isa<linalg::TransposeOp>(op))
+    return true;
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumResults() != 1)
+    return false;
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  return yield.getNumOperands() == 1 &&
+         yield.getOperand(0) == generic.getBody()->getArgument(0) &&
+         maps[0].isPermutation() && maps[1].isIdentity();
+}
+
+/// The single op of a generic's body besides the yield, or null.
+Operation *singleBodyOp(linalg::GenericOp op) {
+  Block *body = op.getBody();
+  if (body->getOperations().size() != 2)
+    return nullptr;
+  return &body->front();
+}
+
+int ModelReader::findValue(Value value) {
+  auto it = valueOf.find(skipReshapes(value));
+  return it == valueOf.end() ? -1 : it->second;
+}
+
+int ModelReader::newValue(Value value, int64_t width) {
+  int id = int(widths->size());
+  widths->push_back(width);
+  valueOf[skipReshapes(value)] = id;
+  return id;
+}
+
+/// Walks back from `value` through views, permuting copies and slices to
+/// `target`, marking the ops explained. Per-head additions of a vector to
+/// a slice of heads (MobileBERT adds the value bias after attention) are
+/// returned in `headBias` by head index.
+static LogicalResult
+walkToAttention(Value value, Value target, llvm::DenseSet<Operation *> &explained,
+                std::map<int64_t, std::vector<float>> &headBias,
+                std::optional<int64_t> head = std::nullopt) {
+  for (int guard = 0; guard < 64; ++guard) {
+    while (Operation *def = value.getDefiningOp()) {
+      if (!isShapeOnly(def))
+        break;
+      explained.insert(def);
+      value = def->getOperand(0);
+    }
+    if (value == target)
+      return success();
+    Operation *def = value.getDefiningOp();
+    if (!def)
+      return failure();
+    explained.insert(def);
+    if (isPermutingCopy(def)) {
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def))
+        if (Operation *init = linalgOp.getDpsInits()[0].getDefiningOp())
+          explained.insert(init);
+      value = def->getOperand(0);
+      continue;
+    }
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
+      // A stack of per-head pieces: every piece leads back to the target.
+      for (tensor::InsertSliceOp piece = insert; piece;
+           piece = piece.getDest().getDefiningOp<tensor::InsertSliceOp>()) {
+        explained.insert(piece);
+        if (failed(walkToAttention(piece.getSource(), target, explained,
+                                   headBias)))
+          return failure();
+        if (Operation *dest = piece.getDest().getDefiningOp())
+          if (isa<tensor::EmptyOp>(dest))
+            explained.insert(dest);
+      }
+      return success();
+    }
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+      value = slice.getSource();
+      continue;
+    }
+    auto generic = dyn_cast<linalg::GenericOp>(def);
+    Operation *body = generic ? singleBodyOp(generic) : nullptr;
+    if (!body || !isa<arith::AddFOp>(body) || generic.getNumDpsInputs() != 2)
+      return failure();
+    // piece + vector: the vector is the head's share of a bias.
+    for (unsigned i = 0; i < 2; ++i) {
+      std::optional<std::vector<float>> vec =
+          readConstantFloats(generic.getDpsInputs()[1 - i]);
+      if (!vec)
+        continue;
+      Value piece = skipReshapes(generic.getDpsInputs()[i]);
+      auto slice = piece.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || slice.getStaticOffsets().empty() ||
+          ShapedType::isDynamic(slice.getStaticOffsets()[0]))
+        return failure();
+      headBias[slice.getStaticOffsets()[0]] = *vec;
+      if (Operation *init = generic.getDpsInits()[0].getDefiningOp())
+        explained.insert(init);
+      if (Operation *c = generic.getDpsInputs()[1 - i].getDefiningOp())
+        explained.insert(c);
+      value = generic.getDpsInputs()[i];
+      break;
+    }
+    if (value == generic->getResult(0))
+      return failure();
+  }
+  return failure();
+}
+
+LogicalResult ModelReader::readProgramAttention(AttentionOp attention,
+                                                unsigned index, int32_t stage) {
+  std::string prefix = "layer " + std::to_string(index);
+  explained.insert(attention);
+  LayerDesc layer;
+  auto qType = cast<ShapedType>(attention.getQuery().getType());
+  auto kType = cast<ShapedType>(attention.getKey().getType());
+  if (!qType.hasStaticShape() || !kType.hasStaticShape() ||
+      qType.getRank() != 4 || qType.getDimSize(2) != model.seqLen ||
+      kType.getDimSize(2) != model.seqLen ||
+      qType.getDimSize(0) != model.batch) {
+    error(attention, prefix + " attention needs static [batch, heads, "
+                              "sequence, head dim] shapes with batch " +
+                         Twine(model.batch) + " and sequence length " +
+                         Twine(model.seqLen));
+    return failure();
+  }
+  layer.heads = qType.getDimSize(1);
+  layer.kvHeads = kType.getDimSize(1);
+  layer.headDim = qType.getDimSize(3);
+  layer.scale = static_cast<float>(attention.getScale().convertToDouble());
+  layer.causal = attention.getCausal();
+  llvm::DenseSet<Operation *> used;
+  if (failed(readMask(attention, model.seqLen, prefix, evaluator, layer.causal,
+                      used)))
+    return failure();
+  explained.insert(used.begin(), used.end());
+  if (auto predictor = attention->getAttrOfType<PredictorAttr>("lapa.predictor"))
+    layer.predictor = predictor.getConfig();
+  else
+    layer.predictor = defaultPredictor;
+
+  linalg::LinalgOp projections[3] = {};
+  const char *names[3] = {"key", "value", "output"};
+  func.walk([&](linalg::LinalgOp op) {
+    auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
+    if (!attr || attr.getInt() != int64_t(index))
+      return;
+    for (unsigned i = 0; i < 3; ++i)
+      if (tagOf(op, "lapa.projection") == names[i])
+        projections[i] = op;
+  });
+  for (unsigned i = 0; i < 3; ++i)
+    if (!projections[i]) {
+      error(attention, prefix + " has no " + names[i] +
+                           " projection tagged by lapa-raise-attention");
+      return failure();
+    }
+  int inputs[2];
+  WeightDesc *weights[2] = {&layer.key, &layer.value};
+  Value operands[2] = {attention.getKey(), attention.getValue()};
+  std::map<int64_t, std::vector<float>> unused;
+  for (unsigned i = 0; i < 2; ++i) {
+    FailureOr<WeightDesc> weight =
+        readWeight(projections[i], prefix + " " + names[i] + " projection");
+    if (failed(weight))
+      return failure();
+    *weights[i] = *weight;
+    Value result = absorbBias(projections[i]->getResult(0), *weights[i],
+                              explained);
+    inputs[i] = findValue(projections[i].getDpsInputs()[0]);
+    if (inputs[i] < 0) {
+      error(projections[i], prefix + " " + names[i] +
+                                " projection reads a tensor that no earlier "
+                                "step computes");
+      return failure();
+    }
+    if (failed(walkToAttention(operands[i], result, explained, unused))) {
+      error(attention, prefix + " attention's " + names[i] +
+                           " operand is not its " + names[i] +
+                           " projection up to views and copies");
+      return failure();
+    }
+  }
+  // The queries: a value up to views and permuting copies.
+  Value query = attention.getQuery();
+  int q = -1;
+  for (int guard = 0; guard < 16 && q < 0; ++guard) {
+    q = findValue(query);
+    if (q >= 0)
+      break;
+    Operation *def = skipReshapes(query).getDefiningOp();
+    if (!def || !isPermutingCopy(def))
+      break;
+    for (Value v = query; v != skipReshapes(v);
+         v = v.getDefiningOp()->getOperand(0))
+      explained.insert(v.getDefiningOp());
+    explained.insert(def);
+    query = def->getOperand(0);
+  }
+  if (q < 0) {
+    error(attention, prefix + " attention's queries are not a projection's "
+                              "result up to views and copies");
+    return failure();
+  }
+  // The output: what the output projection reads, back to the attention.
+  std::map<int64_t, std::vector<float>> headBias;
+  Value outputInput = projections[2].getDpsInputs()[0];
+  if (failed(walkToAttention(outputInput, attention.getResult(), explained,
+                             headBias))) {
+    error(projections[2], prefix + " output projection does not read the "
+                                   "attention result up to views, copies, "
+                                   "head slices and per-head bias additions");
+    return failure();
+  }
+  if (!headBias.empty()) {
+    // softmax rows sum to one, so a vector added to a head's output is the
+    // same vector added to each of that head's values.
+    if (layer.kvHeads != layer.heads ||
+        int64_t(headBias.size()) != layer.heads) {
+      error(attention, prefix + " adds a bias to " + Twine(headBias.size()) +
+                           " of " + Twine(layer.heads) +
+                           " attention heads; the lowering folds such a bias "
+                           "into the value projection, which needs every head "
+                           "and one value head per query head");
+      return failure();
+    }
+    if (!layer.value.hasBias) {
+      layer.value.hasBias = true;
+      layer.value.bias.assign(size_t(layer.value.out), 0.0f);
+    }
+    for (auto &[h, vec] : headBias) {
+      if (h < 0 || h >= layer.heads || int64_t(vec.size()) != layer.headDim) {
+        error(attention, prefix + " has a per-head bias of " +
+                             Twine(vec.size()) + " values for head " + Twine(h));
+        return failure();
+      }
+      if (!layer.value.bias.empty())
+        for (int64_t j = 0; j < layer.headDim; ++j)
+          layer.value.bias[size_t(h * layer.headDim + j)] += vec[size_t(j)];
+    }
+  }
+  StepDesc step;
+  step.kind = StepKind::Attention;
+  step.name = "layer" + std::to_string(index) + ".attention";
+  step.layer = index;
+  step.in = q;
+  step.keyInput = inputs[0];
+  step.valueInput = inputs[1];
+  step.stageLayer = stage;
+  step.out = newValue(outputInput, layer.heads * layer.headDim);
+  steps->push_back(std::move(step));
+  model.layers.push_back(std::move(layer));
+  return success();
+}
+
+LogicalResult ModelReader::readTrigram(tensor::InsertSliceOp last,
+                                       int32_t stage) {
+  auto type = cast<ShapedType>(last.getType());
+  int64_t width = type.getShape().back();
+  if (!type.hasStaticShape() ||
+      numElements(last.getResult()) != model.batch * model.seqLen * width) {
+    error(last, "a tensor assembled from slices must hold [batch x sequence "
+                "x width] rows");
+    return failure();
+  }
+  SmallVector<tensor::InsertSliceOp> pieces;
+  for (tensor::InsertSliceOp piece = last; piece;
+       piece = piece.getDest().getDefiningOp<tensor::InsertSliceOp>())
+    pieces.push_back(piece);
+  Operation *dest = pieces.back().getDest().getDefiningOp();
+  if (!dest || !isa<tensor::EmptyOp>(dest)) {
+    error(last, "slices are inserted into a tensor that is not empty");
+    return failure();
+  }
+  explained.insert(dest);
+  int out = -1;
+  int64_t rank = type.getRank();
+  std::vector<StepDesc> lookups;
+  for (tensor::InsertSliceOp piece : llvm::reverse(pieces)) {
+    explained.insert(piece);
+    ArrayRef<int64_t> offsets = piece.getStaticOffsets();
+    ArrayRef<int64_t> sizes = piece.getStaticSizes();
+    bool fullRows = rank >= 2;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      fullRows &= offsets[size_t(d)] == 0 && sizes[size_t(d)] == type.getDimSize(d);
+    if (!fullRows || ShapedType::isDynamic(offsets.back())) {
+      error(piece, "the lowering assembles rows from column blocks only");
+      return failure();
+    }
+    // The piece: a lookup, or a lookup shifted along the sequence with
+    // zero rows padded in.
+    Value source = skipReshapes(piece.getSource());
+    int64_t shift = 0;
+    if (auto pad = source.getDefiningOp<tensor::PadOp>()) {
+      explained.insert(pad);
+      auto yield = cast<tensor::YieldOp>(pad.getBody()->getTerminator());
+      std::optional<double> padValue = readScalarConstant(yield.getValue());
+      auto slice = skipReshapes(pad.getSource()).getDefiningOp<tensor::ExtractSliceOp>();
+      SmallVector<int64_t> low, high;
+      bool constantPads = true;
+      for (OpFoldResult v : pad.getMixedLowPad()) {
+        std::optional<int64_t> c = getConstantIntValue(v);
+        constantPads &= c.has_value();
+        low.push_back(c.value_or(0));
+      }
+      for (OpFoldResult v : pad.getMixedHighPad()) {
+        std::optional<int64_t> c = getConstantIntValue(v);
+        constantPads &= c.has_value();
+        high.push_back(c.value_or(0));
+      }
+      if (!padValue || *padValue != 0.0 || !slice || rank < 2 ||
+          !constantPads) {
+        error(pad, "the lowering supports a sequence shift padded with zeros "
+                   "only");
+        return failure();
+      }
+      // Row r of the piece reads row r - low + offset of the source.
+      int64_t seqDim = rank - 2;
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != seqDim && (low[size_t(d)] != 0 || high[size_t(d)] != 0)) {
+          error(pad, "the lowering supports padding along the sequence only");
+          return failure();
+        }
+      shift = slice.getStaticOffsets()[size_t(seqDim)] - low[size_t(seqDim)];
+      explained.insert(slice);
+      source = skipReshapes(slice.getSource());
+    }
+    int value = findValue(source);
+    const StepDesc *lookup = nullptr;
+    for (const StepDesc &step : *steps)
+      if (step.out == value && step.kind == StepKind::Lookup &&
+          step.rowShift == 0 && step.column == 0)
+        lookup = &step;
+    if (!lookup) {
+      error(piece, "the lowering assembles shifted rows of an embedding "
+                   "lookup only");
+      return failure();
+    }
+    StepDesc step = *lookup;
+    step.rowShift = shift;
+    step.column = offsets.back();
+    step.stageLayer = stage;
+    lookups.push_back(std::move(step));
+  }
+  out = newValue(last.getResult(), width);
+  for (StepDesc &step : lookups) {
+    step.out = out;
+    step.name += llvm::formatv(".shift{0}", step.rowShift).str();
+    steps->push_back(std::move(step));
+  }
+  return success();
+}
+
+LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op,
+                                              int32_t stage) {
+  int64_t rows = model.batch * model.seqLen;
+  // An embedding lookup: rows of a table picked by token ids.
+  if (bodyHas(op, "tensor.extract")) {
+    tensor::ExtractOp extract;
+    op.getBody()->walk([&](tensor::ExtractOp e) { extract = e; });
+    Value ids = op.getNumDpsInputs() == 1 ? op.getDpsInputs()[0] : Value();
+    // Ids known at compile time: the consumer evaluates the gather.
+    if (ids && matchPattern(skipReshapes(ids), m_Constant()))
+      return success();
+    auto table = dyn_cast<ShapedType>(extract.getTensor().getType());
+    auto idsArg = dyn_cast_if_present<BlockArgument>(ids);
+    if (!idsArg || !table || !table.hasStaticShape() || table.getRank() < 2 ||
+        numElements(ids) != rows) {
+      error(op, "a gather that is not an embedding lookup of the token ids "
+                "(a function argument of batch x sequence integers)");
+      return failure();
+    }
+    StepDesc step;
+    step.kind = StepKind::Lookup;
+    step.table.in = table.getDimSize(table.getRank() - 2);
+    step.table.out = table.getShape().back();
+    if (numElements(extract.getTensor()) != step.table.in * step.table.out) {
+      error(op, "the embedding table must be [vocabulary x width]");
+      return failure();
+    }
+    Value source = extract.getTensor();
+    step.table.name = "embedding." + weightName(source);
+    if (auto data = readConstantFloats(source)) {
+      step.table.data = std::move(*data);
+      if (Operation *def = source.getDefiningOp())
+        explained.insert(def);
+    }
+    step.name = "embedding";
+    step.stageLayer = -1;
+    model.vocab = std::max(model.vocab, step.table.in);
+    explained.insert(op);
+    step.out = newValue(op->getResult(0), step.table.out);
+    if (tokenArgument >= 0 && tokenArgument != int(idsArg.getArgNumber())) {
+      error(op, "a second token-id input (argument " +
+                    Twine(idsArg.getArgNumber()) + " after argument " +
+                    Twine(tokenArgument) +
+                    "); the stream takes one. Bind the other to constants "
+                    "first (lapa-bind-inputs, or lapa-run --bind-inputs), for "
+                    "example token type 0");
+      return failure();
+    }
+    steps->push_back(std::move(step));
+    tokenArgument = int(idsArg.getArgNumber());
+    return success();
+  }
+  if (isPermutingCopy(op))
+    return success();
+  Operation *body = singleBodyOp(op);
+  // ReLU: max(x, 0), optionally behind min(x, +largest float).
+  if (op.getNumDpsInputs() == 1) {
+    bool relu = false;
+    Block *block = op.getBody();
+    for (Operation &inner : block->without_terminator()) {
+      if (auto max = dyn_cast<arith::MaximumFOp>(inner)) {
+        std::optional<double> zero = readScalarConstant(max.getRhs());
+        relu = zero && *zero == 0.0;
+      } else if (auto min = dyn_cast<arith::MinimumFOp>(inner)) {
+        std::optional<double> big = readScalarConstant(min.getRhs());
+        if (!big || *big < double(std::numeric_limits<float>::max()))
+          relu = false;
+      } else {
+        relu = false;
+        break;
+      }
+    }
+    int value = findValue(op.getDpsInputs()[0]);
+    Value input = skipReshapes(op.getDpsInputs()[0]);
+    if (relu && value >= 0 && !steps->empty() &&
+        steps->back().kind == StepKind::Project && steps->back().out == value &&
+        !steps->back().relu && steps->back().other < 0 && input.hasOneUse()) {
+      steps->back().relu = true;
+      explained.insert(op);
+      valueOf[skipReshapes(op->getResult(0))] = value;
+      return success();
+    }
+    error(op, relu ? "a ReLU that does not directly follow a projection; the "
+                     "lowering applies ReLU in a projection's epilogue"
+                   : "unsupported elementwise op after raising: the ISA "
+                     "lowering cannot map it to an instruction");
+    return failure();
+  }
+  if (!body || op.getNumDpsInputs() != 2 ||
+      !isa<arith::AddFOp, arith::MulFOp>(body)) {
+    error(op, "unsupported op after raising: the ISA lowering cannot map it "
+              "to an instruction; remove it or extend the lowering");
+    return failure();
+  }
+  bool add = isa<arith::AddFOp>(body);
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  int va = findValue(a), vb = findValue(b);
+  explained.insert(op);
+  if (Operation *init = op.getDpsInits()[0].getDefiningOp())
+    explained.insert(init);
+  if (va >= 0 && vb >= 0 && add) {
+    // Fold into the projection that produced one side when nothing else
+    // reads that result.
+    for (auto [x, vx, vy] : {std::tuple(a, va, vb), std::tuple(b, vb, va)}) {
+      if (steps->empty())
+        break;
+      StepDesc &last = steps->back();
+      if (last.kind == StepKind::Project && last.out == vx && last.other < 0 &&
+          skipReshapes(x).hasOneUse() && (*widths)[size_t(vy)] == (*widths)[size_t(vx)]) {
+        last.other = vy;
+        valueOf[skipReshapes(op->getResult(0))] = vx;
+        return success();
+      }
+    }
+    StepDesc step;
+    step.kind = StepKind::Add;
+    step.name = llvm::formatv("step{0}.add", steps->size()).str();
+    step.in = va;
+    step.other = vb;
+    step.stageLayer = stage;
+    step.out = newValue(op->getResult(0), (*widths)[size_t(va)]);
+    steps->push_back(std::move(step));
+    return success();
+  }
+  if ((va >= 0) == (vb >= 0)) {
+    error(op, "an elementwise op on tensors that the lowering cannot place: "
+              "it needs one computed operand and one constant, or two "
+              "computed operands of an addition");
+    return failure();
+  }
+  int value = va >= 0 ? va : vb;
+  Value constant = va >= 0 ? b : a;
+  int64_t width = (*widths)[size_t(value)];
+  llvm::DenseSet<Operation *> used;
+  std::optional<std::vector<double>> values = evaluator.evaluate(constant, used);
+  if (!values) {
+    error(op, "an operand of this elementwise op is neither computed by an "
+              "earlier step nor a constant");
+    return failure();
+  }
+  explained.insert(used.begin(), used.end());
+  std::vector<float> floats(values->begin(), values->end());
+  StepDesc step;
+  step.name = llvm::formatv("step{0}.vector", steps->size()).str();
+  step.in = value;
+  step.stageLayer = stage;
+  // The constant's map must reach only the columns for a vector.
+  AffineMap map = op.getIndexingMapsArray()[va >= 0 ? 1 : 0];
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned lastDim = unsigned(ranges.size()) - 1;
+  bool columnsOnly = true;
+  for (AffineExpr expr : map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (dim && dim.getPosition() != lastDim && ranges[dim.getPosition()] != 1)
+      columnsOnly = false;
+  }
+  if (int64_t(floats.size()) == width && columnsOnly) {
+    Value input = skipReshapes(va >= 0 ? a : b);
+    StepDesc *lastStep = steps->empty() ? nullptr : &steps->back();
+    if (lastStep && add && lastStep->kind == StepKind::Affine &&
+        lastStep->out == value &&
+        lastStep->bias.size == 0 && input.hasOneUse()) {
+      lastStep->bias = {lastStep->name + ".bias", width, std::move(floats)};
+      valueOf[skipReshapes(op->getResult(0))] = value;
+      return success();
+    }
+    step.kind = StepKind::Affine;
+    (add ? step.bias : step.gain) =
+        VectorDesc{step.name + (add ? ".bias" : ".gain"), width, std::move(floats)};
+  } else if (add && int64_t(floats.size()) == model.seqLen * width &&
+             map == op.getIndexingMapsArray().back()) {
+    step.kind = StepKind::AddConstant;
+    step.constant = {step.name + ".constant", model.seqLen * width,
+                     std::move(floats)};
+  } else {
+    error(op, "a constant operand of " + Twine(floats.size()) +
+                  " values; the lowering takes a vector of the row width " +
+                  Twine(width) + " or, for an addition, a [sequence x width] "
+                  "table");
+    return failure();
+  }
+  step.out = newValue(op->getResult(0), width);
+  steps->push_back(std::move(step));
+  return success();
+}
+
+LogicalResult ModelReader::readProgramOutput(Value result, unsigned index) {
+  ProgramOutput output;
+  output.name = "output" + std::to_string(index);
+  if (auto arg = func.getResultAttrOfType<ArrayAttr>(index,
+                                                     "tf_saved_model.index_path"))
+    if (arg.size() == 1)
+      if (auto name = dyn_cast<StringAttr>(arg[0]))
+        output.name = name.getValue().str();
+  Value value = result;
+  for (Value v = value; v != skipReshapes(v); v = v.getDefiningOp()->getOperand(0))
+    explained.insert(v.getDefiningOp());
+  value = skipReshapes(value);
+  output.value = findValue(value);
+  if (output.value >= 0) {
+    output.columns = (*widths)[size_t(output.value)];
+    model.program->outputs.push_back(std::move(output));
+    return success();
+  }
+  // Columns of a value: a slice of the value or of a permuted copy of it.
+  auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
+  if (slice) {
+    explained.insert(slice);
+    Value source = skipReshapes(slice.getSource());
+    for (Value v = slice.getSource(); v != source; v = v.getDefiningOp()->getOperand(0))
+      explained.insert(v.getDefiningOp());
+    auto sourceType = cast<ShapedType>(source.getType());
+    SmallVector<int64_t> perm;
+    Value inner = source;
+    Operation *def = source.getDefiningOp();
+    if (def && isPermutingCopy(def)) {
+      explained.insert(def);
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def))
+        if (Operation *init = linalgOp.getDpsInits()[0].getDefiningOp())
+          explained.insert(init);
+      inner = def->getOperand(0);
+      if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
+        // result dim i = input dim permutation[i]
+        ArrayRef<int64_t> p = transpose.getPermutation();
+        perm.assign(p.begin(), p.end());
+      } else {
+        // input map: input dim j = loop dim map(j); output = loop dims.
+        AffineMap map = cast<linalg::GenericOp>(def).getIndexingMapsArray()[0];
+        perm.assign(size_t(map.getNumResults()), 0);
+        for (unsigned j = 0; j < map.getNumResults(); ++j)
+          perm[cast<AffineDimExpr>(map.getResult(j)).getPosition()] = j;
+      }
+    } else {
+      for (int64_t i = 0; i < sourceType.getRank(); ++i)
+        perm.push_back(i);
+    }
+    output.value = findValue(inner);
+    auto innerType = cast<ShapedType>(inner.getType());
+    if (output.value >= 0 && innerType.hasStaticShape() &&
+        int64_t(perm.size()) == innerType.getRank()) {
+      // Ranges along the inner tensor's dims.
+      int64_t rank = innerType.getRank();
+      bool ok = true;
+      int64_t column = 0, columns = 0;
+      for (int64_t i = 0; i < rank; ++i) {
+        int64_t j = perm[size_t(i)];
+        int64_t offset = slice.getStaticOffsets()[size_t(i)];
+        int64_t size = slice.getStaticSizes()[size_t(i)];
+        if (j == rank - 1) {
+          column = offset;
+          columns = size;
+        } else {
+          ok &= offset == 0 && size == innerType.getDimSize(j);
+        }
+      }
+      // More than one column of a permuted copy would change the order.
+      bool permuted = !llvm::equal(perm, llvm::seq<int64_t>(0, rank));
+      if (ok && (!permuted || columns == 1)) {
+        output.column = column;
+        output.columns = columns;
+        model.program->outputs.push_back(std::move(output));
+        return success();
+      }
+    }
+  }
+  emitError(result.getLoc())
+      << "result " << index
+      << " of the function is not a computed value or a column slice of one";
+  return failure();
+}
+
+FailureOr<ModelDesc> ModelReader::readProgram() {
+  model.name = func.getSymName().str();
+  model.program.emplace();
+  widths = &model.program->widths;
+  steps = &model.program->steps;
+  model.hasEmbedding = false;
+  model.hasHead = false;
+  model.outputs.clear();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<AttentionOp> attentions;
+  func.walk([&](AttentionOp op) { attentions.push_back(op); });
+  if (attentions.empty()) {
+    error(func, "no lapa.attention in the function; run lapa-raise-attention "
+                "first");
+    return failure();
+  }
+  for (auto [i, attention] : llvm::enumerate(attentions)) {
+    auto attr = attention->getAttrOfType<IntegerAttr>("lapa.attention_index");
+    if (!attr || attr.getInt() != int64_t(i)) {
+      error(attention, "attention indices must run 0, 1, 2, ... in program "
+                       "order; run lapa-raise-attention on the whole function");
+      return failure();
+    }
+  }
+  auto qType = cast<ShapedType>(attentions.front().getQuery().getType());
+  if (qType.getRank() != 4 || !qType.hasStaticShape()) {
+    error(attentions.front(), "the sequence length is dynamic; bound it first "
+                              "(lapa-bound-dynamic-dims)");
+    return failure();
+  }
+  model.batch = qType.getDimSize(0);
+  model.seqLen = qType.getDimSize(2);
+
+  // The ops the results depend on.
+  llvm::DenseSet<Operation *> live;
+  SmallVector<Operation *> worklist;
+  auto reach = [&](Value v) {
+    if (Operation *def = v.getDefiningOp())
+      if (def->getBlock() == &func.getBody().front() && live.insert(def).second)
+        worklist.push_back(def);
+  };
+  for (Value v : ret.getOperands())
+    reach(v);
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    op->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        reach(operand);
+    });
+  }
+
+  // Masks are computed from constants (after lapa-bind-inputs); their
+  // ops are explained before the walk reaches them.
+  for (AttentionOp attention : attentions) {
+    llvm::DenseSet<Operation *> used;
+    bool causal = false;
+    if (failed(readMask(attention, model.seqLen, "layer", evaluator, causal,
+                        used)))
+      return failure();
+    explained.insert(used.begin(), used.end());
+  }
+  unsigned seen = 0;
+  unsigned layers = unsigned(attentions.size());
+  for (Operation &op : func.getBody().front()) {
+    if (!live.contains(&op) || explained.contains(&op))
+      continue;
+    if (isa<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp,
+            tensor::ExtractSliceOp, tensor::PadOp, linalg::TransposeOp>(op) ||
+        isShapeOnly(&op))
+      continue;
+    int32_t stage = int32_t(std::min(seen, layers - 1));
+    if (auto attention = dyn_cast<AttentionOp>(op)) {
+      if (failed(readProgramAttention(attention, seen, stage)))
+        return failure();
+      ++seen;
+      continue;
+    }
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+      StringRef role = tagOf(matmul, "lapa.projection");
+      if (role == "key" || role == "value") {
+        // Read with their attention; their bias additions come first.
+        WeightDesc scratch;
+        auto rhsType = cast<ShapedType>(matmul.getDpsInputs()[1].getType());
+        scratch.out = rhsType.getRank() == 2 ? rhsType.getDimSize(1) : 0;
+        (void)absorbBias(matmul->getResult(0), scratch, explained);
+        continue;
+      }
+      auto linalgOp = cast<linalg::LinalgOp>(op);
+      int in = findValue(matmul.getDpsInputs()[0]);
+      if (in < 0) {
+        error(matmul, "this projection reads a tensor that no earlier step "
+                      "computes");
+        return failure();
+      }
+      StringRef ffn = tagOf(matmul, "lapa.ffn");
+      StringRef kind = !role.empty() ? role : !ffn.empty() ? ffn : "proj";
+      std::string name =
+          llvm::formatv("step{0}.{1}", steps->size(), kind).str();
+      FailureOr<WeightDesc> weight = readWeight(linalgOp, name);
+      if (failed(weight))
+        return failure();
+      if ((*widths)[size_t(in)] != weight->in) {
+        error(matmul, name + " reads rows " + Twine((*widths)[size_t(in)]) +
+                          " wide with a weight of " + Twine(weight->in) +
+                          " rows");
+        return failure();
+      }
+      StepDesc step;
+      step.kind = StepKind::Project;
+      step.name = name;
+      step.in = in;
+      step.stageLayer = stage;
+      step.ffn = !ffn.empty();
+      Value result = absorbBias(matmul->getResult(0), *weight, explained);
+      step.weight = std::move(*weight);
+      step.out = newValue(result, step.weight.out);
+      steps->push_back(std::move(step));
+      continue;
+    }
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      if (failed(readProgramGeneric(generic, stage)))
+        return failure();
+      continue;
+    }
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+      bool inner = llvm::any_of(insert->getUsers(), [&](Operation *user) {
+        auto next = dyn_cast<tensor::InsertSliceOp>(user);
+        return next && next.getDest() == insert.getResult();
+      });
+      if (!inner && failed(readTrigram(insert, stage)))
+        return failure();
+      continue;
+    }
+    error(&op, "unsupported op after raising: the ISA lowering cannot map it "
+               "to an instruction; remove it or extend the lowering");
+    return failure();
+  }
+  if (tokenArgument < 0) {
+    error(func, "the program reader needs an embedding lookup of token ids");
+    return failure();
+  }
+  // Report each step under the layer of the attention before it; the
+  // steps that compute the next attention's queries and keys input count
+  // toward that attention's layer, and the embedding toward none.
+  int32_t layer = 0;
+  for (size_t i = 0; i < steps->size(); ++i) {
+    StepDesc &step = (*steps)[i];
+    if (step.kind == StepKind::Attention) {
+      layer = int32_t(step.layer);
+      continue;
+    }
+    if (step.kind == StepKind::Lookup || step.stageLayer < 0) {
+      step.stageLayer = -1;
+      continue;
+    }
+    step.stageLayer = layer;
+    for (size_t j = i + 1; j < steps->size(); ++j)
+      if ((*steps)[j].kind == StepKind::Attention) {
+        if ((*steps)[j].in == step.out || (*steps)[j].keyInput == step.out)
+          step.stageLayer = int32_t((*steps)[j].layer);
+        break;
+      }
+  }
+  for (auto [i, result] : llvm::enumerate(ret.getOperands()))
+    if (failed(readProgramOutput(result, unsigned(i))))
+      return failure();
+  model.hidden = 0;
+  for (int64_t width : *widths)
+    model.hidden = std::max(model.hidden, width);
+  return model;
+}
+
 } // namespace
 
 FailureOr<ModelDesc> mlir::lapa::extractModel(
     func::FuncOp func, const ::lapa::predict::PredictorConfig &defaultPredictor) {
-  ModelReader reader(func, defaultPredictor);
-  return reader.read();
+  // The layer template first; a graph it does not fit is read as a
+  // program. The diagnostics of the reader that got further are reported.
+  MLIRContext *context = func.getContext();
+  auto capture = [&](std::vector<Diagnostic> &into, auto &&readFn) {
+    ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+      into.push_back(std::move(diag));
+      return success();
+    });
+    return readFn();
+  };
+  std::vector<Diagnostic> templateDiags, programDiags;
+  ModelReader templateReader(func, defaultPredictor);
+  FailureOr<ModelDesc> model =
+      capture(templateDiags, [&] { return templateReader.read(); });
+  if (succeeded(model)) {
+    for (Diagnostic &diag : templateDiags)
+      context->getDiagEngine().emit(std::move(diag));
+    return model;
+  }
+  ModelReader programReader(func, defaultPredictor);
+  FailureOr<ModelDesc> program =
+      capture(programDiags, [&] { return programReader.readProgram(); });
+  bool useProgram = succeeded(program) || programReader.layersRead() >
+                                              templateReader.layersRead();
+  for (Diagnostic &diag : useProgram ? programDiags : templateDiags)
+    context->getDiagEngine().emit(std::move(diag));
+  if (useProgram)
+    return program;
+  return failure();
 }

@@ -159,6 +159,35 @@ def LapaBoundDynamicDims : Pass<"lapa-bound-dynamic-dims", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def LapaBindInputs : Pass<"lapa-bind-inputs", "::mlir::ModuleOp"> {
+  let summary = "Replace function arguments with splat constants.";
+  let description = [{
+    Some graphs take inputs that the instruction stream cannot take at run
+    time: MobileBERT computes its attention mask from an `input_mask`
+    argument and adds token-type embeddings picked by an `input_type_ids`
+    argument. This pass fixes such arguments to one value for every
+    element, so that the lowering evaluates what depends on them at compile
+    time: `values` lists `NAME=VALUE` entries, where NAME is `argN` (the
+    argument's position) or the name in its `tf_saved_model.index_path` or
+    `lapa.weight` attribute. For example `values=input_mask=1,input_type_ids=0`
+    marks every key valid and every token as segment 0.
+
+    The argument stays in the signature, unused. An unknown name, a value
+    that does not parse for the argument's element type, or an argument
+    that is not a statically shaped tensor of integers or floats is an
+    error that names the entry.
+  }];
+  let options = [
+    ListOption<"values", "values", "std::string",
+               "NAME=VALUE entries: the argument (argN or its name) and the "
+               "value of all its elements">
+  ];
+  let statistics = [
+    Statistic<"numBound", "num-bound", "Arguments replaced by constants">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def LapaTileAttention : Pass<"lapa-tile-attention"> {
   let summary = "Tile every lapa.attention with the upstream SCF tiling driver.";
   let description = [{
