@@ -652,7 +652,7 @@ llvm::Error Scheduler::scheduleNormQuant(const NormDesc *norm,
           tr * cols);
     std::string scales =
         quantized == "xq" ? std::string("xs") : (quantized + ".scales").str();
-    store(tensor(scales), sc, 0, 1, tr * 4, tr * 4, tr * 4);
+    store(tensor(scales) + r0 * 4, sc, 0, 1, tr * 4, tr * 4, tr * 4);
   }
   releaseAll(marks);
   return llvm::Error::success();

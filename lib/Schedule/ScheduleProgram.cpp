@@ -166,8 +166,14 @@ llvm::Error Scheduler::addProgramWeights(
           "program does not have",
           output.name, output.column, output.column + output.columns,
           output.value));
+    std::vector<uint64_t> shape = {uint64_t(R), uint64_t(output.columns)};
+    int64_t elements = 1;
+    for (int64_t dim : output.shape)
+      elements *= dim;
+    if (!output.shape.empty() && elements == R * output.columns)
+      shape.assign(output.shape.begin(), output.shape.end());
     emitter.addTensor(output.name, TensorRole::Output, ElementType::F32,
-                      {uint64_t(R), uint64_t(output.columns)});
+                      shape);
   }
   return llvm::Error::success();
 }

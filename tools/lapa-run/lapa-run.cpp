@@ -330,6 +330,27 @@ llvm::Error scoreRun(DesignResult &result, const SimRun &run,
       logits = &tensor;
   if (!logits && run.outputs.size() == 1)
     logits = &run.outputs.front();
+  // Several outputs of one row width (MobileBERT's start and end logits,
+  // [1 x 384] each) are scored as the rows of one matrix.
+  support::TensorData stacked;
+  if (!logits && run.outputs.size() > 1) {
+    const support::TensorData &first = run.outputs.front();
+    bool same = llvm::all_of(run.outputs, [&](const support::TensorData &t) {
+      return t.shape.size() == 2 && t.dtype == support::DType::F32 &&
+             t.shape[1] == first.shape[1];
+    });
+    if (same) {
+      stacked.name = "outputs";
+      stacked.dtype = support::DType::F32;
+      stacked.shape = {0, first.shape[1]};
+      for (const support::TensorData &t : run.outputs) {
+        stacked.shape[0] += t.shape[0];
+        stacked.bytes.insert(stacked.bytes.end(), t.bytes.begin(),
+                             t.bytes.end());
+      }
+      logits = &stacked;
+    }
+  }
   if (!logits)
     return llvm::Error::success();
   if (logits->shape.size() != 2 || logits->dtype != support::DType::F32)
@@ -628,9 +649,36 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
     return makeError("--needed-fraction sets the gathered rows of a "
                      "timing-only run, and a functional run takes them from "
                      "the prediction; add --timing-only or drop it");
-  if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput)
-    return makeError("no input tokens: give --tokens FILE:TENSOR or "
-                     "--reference FILE, or run --timing-only");
+  // A graph without bundled tokens reads seeded random ids below the
+  // vocabulary of its first lookup.
+  std::vector<int32_t> randomTokens;
+  if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput) {
+    uint32_t vocab = 0;
+    uint64_t count = 0;
+    for (const isa::Instruction &inst : stream->instructions)
+      if (inst.opcode() == isa::Opcode::LoadRows) {
+        vocab = inst.words[9];
+        break;
+      }
+    for (const isa::TensorInfo &tensor : stream->tensors)
+      if (tensor.role == isa::TensorRole::Input &&
+          tensor.type == isa::ElementType::I32)
+        count = tensor.elementCount();
+    if (vocab == 0 || count == 0)
+      return makeError("no input tokens: give --tokens FILE:TENSOR or "
+                       "--reference FILE, or run --timing-only");
+    uint64_t state = inputSeed;
+    for (uint64_t i = 0; i < count; ++i) {
+      state = (1103515245 * state + 12345) % (uint64_t(1) << 31);
+      randomTokens.push_back(int32_t(state % vocab));
+    }
+    std::string note = llvm::formatv(
+        "the token input holds {0} random ids below {1} from seed {2} "
+        "(--input-seed)",
+        count, vocab, unsigned(inputSeed));
+    if (!llvm::is_contained(comparison.notes, note))
+      comparison.notes.push_back(note);
+  }
   if (!inputs.hidden.empty() && !hiddenInput)
     return makeError("--input binds f32 hidden states, but this model reads "
                      "token ids; give them with --tokens or --reference");
@@ -639,7 +687,7 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
     comparison.notes.push_back(hiddenNote());
 
   SimRequest request;
-  request.tokens = inputs.tokens;
+  request.tokens = randomTokens.empty() ? inputs.tokens : randomTokens;
   if (hiddenInput)
     request.hiddenSeed = inputSeed;
   request.hiddenStates = inputs.hidden;

@@ -2137,6 +2137,9 @@ LogicalResult ModelReader::readProgramOutput(Value result, unsigned index) {
     if (arg.size() == 1)
       if (auto name = dyn_cast<StringAttr>(arg[0]))
         output.name = name.getValue().str();
+  if (auto type = dyn_cast<ShapedType>(result.getType()))
+    if (type.hasStaticShape() && type.getRank() == 2)
+      output.shape.assign(type.getShape().begin(), type.getShape().end());
   Value value = result;
   for (Value v = value; v != skipReshapes(v); v = v.getDefiningOp()->getOperand(0))
     explained.insert(v.getDefiningOp());
