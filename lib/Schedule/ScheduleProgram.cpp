@@ -231,7 +231,8 @@ llvm::Error Scheduler::addProgramTensors() {
     }
     for (int value : {step.in, step.other, step.keyInput, step.valueInput})
       if (value >= 0 && lastUse[size_t(value)] == index &&
-          slotOf[size_t(value)] >= 0 && value != step.out)
+          slotOf[size_t(value)] >= 0 &&
+          slotOf[size_t(value)] != slotOf[size_t(step.out)])
         busy[size_t(slotOf[size_t(value)])] = false;
     // A value written and never read frees its tensor at once.
     if (lastUse[size_t(step.out)] < index + 1 &&

@@ -419,7 +419,7 @@ llvm::Error Flow::loadModel() {
                              .str());
     if (auto record = (*module)->getAttrOfType<mlir::DictionaryAttr>(
             "lapa.random_weights"))
-      for (llvm::StringRef key : {"weights", "biases"})
+      for (llvm::StringRef key : {"weights", "biases", "tables", "elementwise"})
         if (auto count = record.getAs<mlir::IntegerAttr>(key))
           randomized += count.getInt();
     if (randomized)

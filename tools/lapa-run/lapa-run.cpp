@@ -652,6 +652,10 @@ llvm::Expected<DesignResult> Driver::runDesign(const Design &design,
   // A graph without bundled tokens reads seeded random ids below the
   // vocabulary of its first lookup.
   std::vector<int32_t> randomTokens;
+  if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput &&
+      flow->isImportedModel())
+    return makeError("no input tokens: give --tokens FILE:TENSOR or "
+                     "--reference FILE, or run --timing-only");
   if (!runTimingOnly && inputs.tokens.empty() && !hiddenInput) {
     uint32_t vocab = 0;
     uint64_t count = 0;

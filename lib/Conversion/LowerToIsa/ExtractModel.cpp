@@ -288,8 +288,13 @@ private:
     Attribute attr;
     if (matchPattern(value, m_Constant(&attr))) {
       auto dense = dyn_cast<DenseElementsAttr>(attr);
-      if (!dense)
-        return std::nullopt;
+      if (!dense) {
+        // A resource blob (random weights, bound files) holds f32 values.
+        std::optional<std::vector<float>> floats = readConstantFloats(value);
+        if (!floats)
+          return std::nullopt;
+        return std::vector<double>(floats->begin(), floats->end());
+      }
       std::vector<double> out;
       out.reserve(type.getNumElements());
       Type element = type.getElementType();
@@ -683,9 +688,8 @@ FailureOr<ModelReader::NormResult> ModelReader::readNorm(Value output,
         << "expected the " << what
         << " (an RMSNorm or LayerNorm that lapa-annotate-layers tags) to "
            "produce this value, but the graph computes it another way; the "
-           "ISA lowering supports pre-norm or norm-free layers with "
-           "linalg.matmul projections (bottleneck layers, NoNorm and "
-           "tosa.matmul are not supported; see docs/compiler.md)";
+           "layer template reads pre-norm or norm-free layers with "
+           "linalg.matmul projections (see docs/compiler.md)";
     return failure();
   }
   NormResult result;
@@ -2270,16 +2274,16 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
 
   // Masks are computed from constants (after lapa-bind-inputs); their
   // ops are explained before the walk reaches them.
-  for (AttentionOp attention : attentions) {
+  for (auto [i, attention] : llvm::enumerate(attentions)) {
     llvm::DenseSet<Operation *> used;
     bool causal = false;
-    if (failed(readMask(attention, model.seqLen, "layer", evaluator, causal,
-                        used)))
+    if (failed(readMask(attention, model.seqLen, "layer " + Twine(i),
+                        evaluator, causal, used)))
       return failure();
     explained.insert(used.begin(), used.end());
   }
   unsigned seen = 0;
-  unsigned layers = unsigned(attentions.size());
+  unsigned layers = std::max(1u, unsigned(attentions.size()));
   for (Operation &op : func.getBody().front()) {
     if (!live.contains(&op) || explained.contains(&op))
       continue;
@@ -2358,6 +2362,25 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
     error(func, "the program reader needs an embedding lookup of token ids");
     return failure();
   }
+  for (auto [i, result] : llvm::enumerate(ret.getOperands()))
+    if (failed(readProgramOutput(result, unsigned(i))))
+      return failure();
+  // A lookup that only the shifted lookups of a trigram read is dead.
+  {
+    std::vector<bool> read(widths->size(), false);
+    for (const StepDesc &step : *steps)
+      for (int v : {step.in, step.other, step.keyInput, step.valueInput})
+        if (v >= 0)
+          read[size_t(v)] = true;
+    for (const ProgramOutput &output : model.program->outputs)
+      read[size_t(output.value)] = true;
+    llvm::erase_if(*steps, [&](const StepDesc &step) {
+      return step.kind == StepKind::Lookup && !read[size_t(step.out)] &&
+             llvm::count_if(*steps, [&](const StepDesc &other) {
+               return other.out == step.out;
+             }) == 1;
+    });
+  }
   // Report each step under the layer of the attention before it; the
   // steps that compute the next attention's queries and keys input count
   // toward that attention's layer, and the embedding toward none.
@@ -2380,9 +2403,6 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
         break;
       }
   }
-  for (auto [i, result] : llvm::enumerate(ret.getOperands()))
-    if (failed(readProgramOutput(result, unsigned(i))))
-      return failure();
   model.hidden = 0;
   for (int64_t width : *widths)
     model.hidden = std::max(model.hidden, width);
@@ -2417,7 +2437,25 @@ FailureOr<ModelDesc> mlir::lapa::extractModel(
       capture(programDiags, [&] { return programReader.readProgram(); });
   bool useProgram = succeeded(program) || programReader.layersRead() >
                                               templateReader.layersRead();
-  for (Diagnostic &diag : useProgram ? programDiags : templateDiags)
+  // The other reader's first error, as a note on the first error shown.
+  std::vector<Diagnostic> &shown = useProgram ? programDiags : templateDiags;
+  std::vector<Diagnostic> &other = useProgram ? templateDiags : programDiags;
+  auto firstError = [](std::vector<Diagnostic> &diags) -> Diagnostic * {
+    for (Diagnostic &diag : diags)
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        return &diag;
+    return nullptr;
+  };
+  if (!succeeded(program))
+    if (Diagnostic *main = firstError(shown))
+      if (Diagnostic *alternative = firstError(other))
+        main->attachNote(alternative->getLocation())
+            << (useProgram ? "read with the pre-norm layer template instead: "
+                           : "read as a program of steps (the general reader "
+                             "for bottleneck layers such as MobileBERT's) "
+                             "instead: ")
+            << alternative->str();
+  for (Diagnostic &diag : shown)
     context->getDiagEngine().emit(std::move(diag));
   if (useProgram)
     return program;

@@ -89,7 +89,7 @@ module {
 // Biases added by a named linalg.add or a tensor arith.addf are replaced
 // too, and the largest seed is recorded unsigned.
 // RUN: lapa-opt %s -split-input-file --lapa-randomize-weights=seed=18446744073709551615 2>/dev/null | FileCheck %s --check-prefix=FORMS
-// FORMS: lapa.random_weights = {biases = 2 : i64, seed = 18446744073709551615 : ui64, weights = 2 : i64}
+// FORMS: lapa.random_weights = {biases = 2 : i64, elementwise = 0 : i64, seed = 18446744073709551615 : ui64, tables = 0 : i64, weights = 2 : i64}
 // FORMS-LABEL: func.func @bias_forms
 // FORMS: dense_resource<lapa_random_18446744073709551615_0> : tensor<2x2xf32>
 // FORMS: dense_resource<lapa_random_18446744073709551615_1> : tensor<2x2xf32>

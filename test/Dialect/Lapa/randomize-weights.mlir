@@ -10,7 +10,7 @@
 // RUN: lapa-opt %s --lapa-randomize-weights | FileCheck %s --check-prefix=IR
 // RUN: lapa-opt %s --lapa-randomize-weights | mlir-opt %lower_to_llvm | %run_main | FileCheck %s
 
-// IR: module attributes {lapa.random_weights = {biases = 1 : i64, seed = 1 : ui64, weights = 1 : i64}}
+// IR: module attributes {lapa.random_weights = {biases = 1 : i64, elementwise = 0 : i64, seed = 1 : ui64, tables = 0 : i64, weights = 1 : i64}}
 // IR-NOT: dense<5.000000e-01>
 // IR-NOT: dense<2.500000e-01>
 // IR: arith.constant dense_resource<lapa_random_1_0> : tensor<2x3xf32>

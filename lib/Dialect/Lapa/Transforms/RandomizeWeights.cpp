@@ -9,6 +9,7 @@
 
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseSet.h"
@@ -35,6 +36,12 @@ struct Target {
   /// The contraction's reduction size (the fan-in of the projection).
   int64_t fanIn;
   bool bias;
+  /// An embedding table read by a gather; the replacement goes before
+  /// the gather, whose body holds the use.
+  Operation *gather = nullptr;
+  /// An elementwise parameter: a gain (multiplied) or a shift (added).
+  enum { None, Gain, Shift } elementwise = None;
+  bool residualGain = false;
 };
 
 /// True for a single-input, all-parallel linalg.generic whose body yields
@@ -180,7 +187,125 @@ struct RandomizeWeights
       add(findBias(op->getResult(0)), fanIn, /*bias=*/true);
     });
 
-    if (targets.empty()) {
+    // Embedding tables: float constants that a tensor.extract inside a
+    // linalg.generic reads, numbered after every projection so that the
+    // projections' values do not depend on them.
+    size_t projections = targets.size();
+    module.walk([&](linalg::GenericOp op) {
+      op.getRegion().walk([&](tensor::ExtractOp extract) {
+        OpOperand &use = extract.getTensorMutable();
+        auto constant = use.get().getDefiningOp<arith::ConstantOp>();
+        auto type = dyn_cast<RankedTensorType>(use.get().getType());
+        if (!constant || !type || !type.hasStaticShape() ||
+            !isa<FloatType>(type.getElementType()) ||
+            !seen.insert(&use).second)
+          return;
+        targets.push_back({&use, constant, 1, false, op});
+      });
+    });
+
+    // Elementwise parameters: float constants of more than one element
+    // that a one-op elementwise multiply or add combines with a tensor
+    // computed from the function's arguments (a NoNorm gain and shift, a
+    // position-embedding table). Scalars such as an attention scale, and
+    // constants combined only with other constants (a mask prologue), stay.
+    llvm::DenseSet<Value> computed;
+    module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (auto func = dyn_cast<func::FuncOp>(op)) {
+        if (!func.isExternal())
+          for (BlockArgument arg : func.getArguments())
+            computed.insert(arg);
+        return;
+      }
+      if (llvm::any_of(op->getOperands(),
+                       [&](Value v) { return computed.contains(v); }))
+        for (Value result : op->getResults())
+          computed.insert(result);
+    });
+    module.walk([&](linalg::GenericOp op) {
+      if (op.getNumDpsInputs() != 2 || op.getNumResults() != 1 ||
+          op.getNumReductionLoops() != 0)
+        return;
+      Block &body = op.getRegion().front();
+      if (body.getOperations().size() != 2)
+        return;
+      Operation &inner = body.front();
+      bool mul = isa<arith::MulFOp>(inner), add = isa<arith::AddFOp>(inner);
+      if (!mul && !add)
+        return;
+      for (unsigned i = 0; i < 2; ++i) {
+        OpOperand *use = traceToConstant(*op.getDpsInputOperand(i));
+        Value other = op.getDpsInputs()[1 - i];
+        if (!use || !computed.contains(other) || seen.contains(use))
+          continue;
+        auto type = cast<RankedTensorType>(use->get().getType());
+        // Constants on attention scores or on the attention's output (a
+        // contraction of two computed tensors, such as Q.K^T) stay: they
+        // belong to the attention, which raising matches as it is.
+        // Walks back through views and elementwise ops (a scale, an
+        // earlier mask) on the computed side.
+        bool onAttention = false;
+        Value source = other;
+        for (int depth = 0; depth < kMaxViewDepth && !onAttention; ++depth) {
+          Operation *def = source.getDefiningOp();
+          if (!def)
+            break;
+          if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+                  tensor::CastOp, tensor::ExtractSliceOp>(def)) {
+            source = def->getOperand(0);
+            continue;
+          }
+          auto producer = dyn_cast<linalg::LinalgOp>(def);
+          if (!producer)
+            break;
+          if (linalg::isaContractionOpInterface(producer)) {
+            onAttention = producer.getNumDpsInputs() == 2 &&
+                          computed.contains(producer.getDpsInputs()[0]) &&
+                          computed.contains(producer.getDpsInputs()[1]);
+            break;
+          }
+          if (producer.getNumReductionLoops() != 0)
+            break;
+          Value next;
+          for (Value input : producer.getDpsInputs())
+            if (computed.contains(input))
+              next = input;
+          if (!next)
+            break;
+          source = next;
+        }
+        if (onAttention)
+          continue;
+        // A channel vector or a [sequence x channels] table: at most two
+        // dimensions above 1, the last one the computed tensor's.
+        auto otherType = dyn_cast<RankedTensorType>(other.getType());
+        int64_t large = llvm::count_if(type.getShape(),
+                                       [](int64_t d) { return d != 1; });
+        if (!otherType || large > 2 ||
+            type.getShape().back() != otherType.getShape().back())
+          continue;
+        if (type.getNumElements() <= 1)
+          continue;
+        seen.insert(use);
+        Target target{use, cast<arith::ConstantOp>(use->get().getDefiningOp()),
+                      1, false, nullptr};
+        target.elementwise = mul ? Target::Gain : Target::Shift;
+        // A gain on the sum of two computed tensors (a residual addition)
+        // scales by 1/sqrt(2), so that unit-variance terms stay unit
+        // variance through a deep stack without normalization.
+        if (mul)
+          if (auto sum = other.getDefiningOp<linalg::GenericOp>())
+            if (sum.getNumDpsInputs() == 2 &&
+                sum.getRegion().front().getOperations().size() == 2 &&
+                isa<arith::AddFOp>(sum.getRegion().front().front()) &&
+                computed.contains(sum.getDpsInputs()[0]) &&
+                computed.contains(sum.getDpsInputs()[1]))
+              target.residualGain = true;
+        targets.push_back(target);
+      }
+    });
+
+    if (projections == 0) {
       mlir::emitRemark(module.getLoc())
           << "no projection weights found (a contraction with one float "
              "constant operand); nothing was replaced";
@@ -188,7 +313,7 @@ struct RandomizeWeights
     }
     if (replace == "if-stripped") {
       for (const Target &target : targets)
-        if (!target.bias && !isSplat(target.constant)) {
+        if (!target.bias && !target.gather && !isSplat(target.constant)) {
           mlir::emitRemark(target.use->getOwner()->getLoc())
               << "this projection's weight is not a splat constant, so the "
                  "graph has real weights and none were replaced; use "
@@ -200,8 +325,11 @@ struct RandomizeWeights
     OpBuilder builder(module.getContext());
     llvm::SetVector<Operation *> replaced;
     uint64_t index = 0;
-    int64_t weights = 0, biases = 0;
+    int64_t weights = 0, biases = 0, tables = 0, elementwise = 0;
     for (Target &target : targets) {
+      if ((target.gather || target.elementwise != Target::None) &&
+          replace != "all" && !isSplat(target.constant))
+        continue;
       if (replace == "splat" && !isSplat(target.constant))
         continue;
       auto type = cast<RankedTensorType>(target.constant.getType());
@@ -215,9 +343,17 @@ struct RandomizeWeights
       for (double &value : values) {
         double unit = double(splitMix64(state) >> 40) / double(1 << 24);
         value = (2.0 * unit - 1.0) * bound;
+        // Gains near 1 and shifts near 0, so that the parameters keep the
+        // scale of what they act on.
+        if (target.elementwise == Target::Gain)
+          value = (1.0 + (2.0 * unit - 1.0) / 8.0) *
+                  (target.residualGain ? 1.0 / std::sqrt(2.0) : 1.0);
+        else if (target.elementwise == Target::Shift)
+          value = (2.0 * unit - 1.0) / 8.0;
       }
 
-      builder.setInsertionPoint(target.use->getOwner());
+      builder.setInsertionPoint(target.gather ? target.gather
+                                              : target.use->getOwner());
       Attribute attr;
       if (type.getElementType().isF32()) {
         std::vector<float> floats(values.begin(), values.end());
@@ -242,7 +378,10 @@ struct RandomizeWeights
       target.use->set(fresh);
       replaced.insert(target.constant);
       ++index;
-      (target.bias ? biases : weights) += 1;
+      (target.elementwise != Target::None ? elementwise
+       : target.gather                     ? tables
+       : target.bias                       ? biases
+                                           : weights) += 1;
     }
     for (Operation *old : replaced)
       if (old->use_empty())
@@ -259,6 +398,9 @@ struct RandomizeWeights
                                              APInt(64, uint64_t(seed)))),
                         b.getNamedAttr("weights", b.getI64IntegerAttr(weights)),
                         b.getNamedAttr("biases", b.getI64IntegerAttr(biases)),
+                        b.getNamedAttr("tables", b.getI64IntegerAttr(tables)),
+                        b.getNamedAttr("elementwise",
+                                       b.getI64IntegerAttr(elementwise)),
                     }));
   }
 };

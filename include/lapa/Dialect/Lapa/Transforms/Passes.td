@@ -109,6 +109,20 @@ def LapaRandomizeWeights : Pass<"lapa-randomize-weights", "::mlir::ModuleOp"> {
     weights then have variance `1 / F`, so a projection keeps the variance
     of its input. Each use of a shared constant gets its own values.
 
+    Embedding tables, float constants that a `tensor.extract` in the body
+    of a `linalg.generic` reads (a gather by token ids), are numbered after
+    every projection weight and bias, in program order, and get `u *
+    sqrt(3)` from the same generator: rows of variance 1, so that different
+    tokens start from different rows. Elementwise parameters come last:
+    float constants of more than one element that a `linalg.generic` of
+    one `arith.mulf` or `arith.addf` combines with a tensor computed from
+    the function's arguments (MobileBERT's NoNorm gains and shifts, a
+    position-embedding table). A gain gets `1 + u / 8` and a shift `u / 8`,
+    so that they keep the scale of what they act on; scalars (an attention
+    scale) and constants that meet only constants (a mask computed from
+    bound inputs) stay. Tables and elementwise parameters follow the same
+    `replace` rule as the weights.
+
     `replace` chooses what is replaced: `if-stripped` (the default) only
     when every projection weight of the module is a splat, so a graph with
     real weights is left alone with a remark; `splat` every splat
