@@ -13,7 +13,8 @@
 #   - the BERT-tiny attention layer;
 #   - LLaMA-2-7B prefill at sequence 40 (linalg form, weights as
 #     arguments), with LAPA at keep ratio 0.25 and with dense attention;
-#   - MobileBERT, which the compiler rejects with a diagnostic.
+#   - MobileBERT, read as a program of steps, with its mask and token-type
+#     inputs bound to 1 and 0 (bind-inputs=arg1=1,arg2=0).
 #
 # Usage: bench/compile.sh BUILD_DIR [MODELS_DIR] [RUNS]
 #   MODELS_DIR  folder of the public graphs (default: ../shared/models next
@@ -58,23 +59,23 @@ echo "+ $lapa_translate --import-llama $root/examples/tinyllama-kjv --weights=em
 "$lapa_translate" --import-llama "$root/examples/tinyllama-kjv" \
   --weights=embedded --seq-len=128 -o "$tinyllama"
 
-# name|input|predictor
+# name|input|predictor|further lapa-compile options
 cases=(
   "tinyllama-kjv, sequence 128|$tinyllama|lapa keep_ratio=0.25"
   "BERT-tiny attention layer|$models/bert-tiny-mha-linalg/multi-head-attention-mlir22.mlir|lapa keep_ratio=0.25"
   "LLaMA-2-7B, sequence 40|$models/buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir|lapa keep_ratio=0.25"
   "LLaMA-2-7B, sequence 40|$models/buddy-mlir-llm-graphs/llama2_7b_prefill40_linalg22.mlir|dense"
-  "MobileBERT|$models/mobilebert-squad-linalg/mobilebert-linalg-stripped-mlir22.mlir|lapa keep_ratio=0.25"
+  "MobileBERT|$models/mobilebert-squad-linalg/mobilebert-linalg-stripped-mlir22.mlir|lapa keep_ratio=0.25|bind-inputs=arg1=1,arg2=0"
 )
 
 results=()
 breakdowns=()
 llama_ratio=
 for index in "${!cases[@]}"; do
-  IFS='|' read -r name input predictor <<<"${cases[$index]}"
+  IFS='|' read -r name input predictor extra <<<"${cases[$index]}"
   bytecode="$work/case$index.mlirbc"
   stream="$work/case$index.lapa"
-  pipeline="hw=$hw predictor='$predictor'"
+  pipeline="hw=$hw predictor='$predictor' ${extra:-}"
   echo
   echo "== $name, predictor '$predictor'"
   echo "+ $lapa_opt $input --lapa-compile=\"$pipeline\" -o $bytecode --emit-bytecode"

@@ -855,9 +855,10 @@ int Driver::run() {
             .str());
   if (flow->randomizedConstants() > 0)
     comparison.notes.push_back(llvm::formatv(
-        "the graph's {0} projection weights and biases were {1}; they were "
-        "replaced by random values from seed {2} (--weight-seed), variance "
-        "1/fan-in (lapa-randomize-weights)",
+        "the graph's {0} weights (projections and biases, and any embedding "
+        "tables and elementwise parameters) were {1}; they were replaced by "
+        "random values from seed {2} (--weight-seed), projections with "
+        "variance 1/fan-in (lapa-randomize-weights)",
         flow->randomizedConstants(),
         randomWeights == "all" ? "replaced on request (--random-weights=all)"
                                : "splat constants (a stripped export)",
