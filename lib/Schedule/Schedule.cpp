@@ -1074,9 +1074,19 @@ lapa::schedule::scheduleModel(const ModelDesc &model,
   llvm::Error first = result.takeError();
   if (!first.isA<NoRoomError>())
     return std::move(first);
-  for (int64_t rows = 32; rows >= 1; rows /= 2) {
+  // Then narrower inner tiles, which shrink the INT8 input tiles of every
+  // token that the K and V projections keep next to their f32 results.
+  std::vector<std::pair<int64_t, int64_t>> attempts;
+  for (int64_t rows = 32; rows >= 1; rows /= 2)
+    attempts.push_back({rows, options.innerTile});
+  if (options.innerTile == 0)
+    for (int64_t inner = 64; inner >= 16; inner /= 2)
+      for (int64_t rows = 64; rows >= 8; rows /= 2)
+        attempts.push_back({rows, inner});
+  for (auto [rows, inner] : attempts) {
     ScheduleOptions retry = options;
     retry.rowTile = rows;
+    retry.innerTile = inner;
     llvm::Expected<isa::StreamFile> attempt =
         Scheduler(model, config, retry).run(summary);
     if (attempt) {
