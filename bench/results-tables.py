@@ -84,7 +84,7 @@ def main():
         if "sweep" in stem:
             continue
         print("== " + stem)
-        if stem.startswith("bert"):
+        if stem.startswith("bert") or stem.startswith("mobilebert"):
             print(encoder_table(designs, not run["timing_only"]))
         elif run["timing_only"]:
             print(timing_table(designs))
