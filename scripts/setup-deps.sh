@@ -4,9 +4,12 @@
 # when everything is present.
 set -euo pipefail
 
+# libclang-rt-22-dev holds the AddressSanitizer and UndefinedBehaviorSanitizer
+# runtimes of the sanitizer build; apt leaves it out with
+# --no-install-recommends.
 packages=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22 lld
-  cmake ninja-build libgtest-dev libzstd-dev libedit-dev
+  libclang-rt-22-dev cmake ninja-build libgtest-dev libzstd-dev libedit-dev
 )
 
 missing=()
