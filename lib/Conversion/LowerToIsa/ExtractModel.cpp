@@ -615,6 +615,12 @@ private:
   FailureOr<VectorDesc> readVector(Value value, int64_t size, const Twine &what);
   LogicalResult readEmbedding(Value x0);
   LogicalResult readLayer(unsigned index, AttentionOp attention, Value &x);
+  /// Finds the projections that lapa-raise-attention tagged with attention
+  /// `index` and the roles `names`, in that order.
+  LogicalResult findProjections(AttentionOp attention, unsigned index,
+                                ArrayRef<const char *> names,
+                                MutableArrayRef<linalg::LinalgOp> projections,
+                                const std::string &prefix);
   LogicalResult readRotary(AttentionOp attention, Value qProjection,
                            Value kProjection, bool &rotary);
   LogicalResult checkCoverage(Value result);
@@ -1059,6 +1065,27 @@ LogicalResult ModelReader::readRotary(AttentionOp attention, Value qProjection,
   return success();
 }
 
+LogicalResult ModelReader::findProjections(
+    AttentionOp attention, unsigned index, ArrayRef<const char *> names,
+    MutableArrayRef<linalg::LinalgOp> projections, const std::string &prefix) {
+  func.walk([&](linalg::LinalgOp op) {
+    auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
+    if (!attr || attr.getInt() != int64_t(index))
+      return;
+    StringRef role = tagOf(op, "lapa.projection");
+    for (size_t i = 0; i < names.size(); ++i)
+      if (role == names[i])
+        projections[i] = op;
+  });
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!projections[i]) {
+      error(attention, prefix + " has no " + names[i] +
+                           " projection tagged by lapa-raise-attention");
+      return failure();
+    }
+  return success();
+}
+
 LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
                                      Value &x) {
   LayerDesc layer;
@@ -1068,21 +1095,8 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   // The projections tagged with this attention's index.
   linalg::LinalgOp projections[4] = {};
   const char *names[4] = {"query", "key", "value", "output"};
-  func.walk([&](linalg::LinalgOp op) {
-    auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
-    if (!attr || attr.getInt() != int64_t(index))
-      return;
-    StringRef role = tagOf(op, "lapa.projection");
-    for (unsigned i = 0; i < 4; ++i)
-      if (role == names[i])
-        projections[i] = op;
-  });
-  for (unsigned i = 0; i < 4; ++i)
-    if (!projections[i]) {
-      error(attention, prefix + " has no " + names[i] +
-                           " projection tagged by lapa-raise-attention");
-      return failure();
-    }
+  if (failed(findProjections(attention, index, names, projections, prefix)))
+    return failure();
 
   // Shapes and flags of the attention.
   auto qType = cast<ShapedType>(attention.getQuery().getType());
@@ -1737,20 +1751,8 @@ LogicalResult ModelReader::readProgramAttention(AttentionOp attention,
 
   linalg::LinalgOp projections[3] = {};
   const char *names[3] = {"key", "value", "output"};
-  func.walk([&](linalg::LinalgOp op) {
-    auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
-    if (!attr || attr.getInt() != int64_t(index))
-      return;
-    for (unsigned i = 0; i < 3; ++i)
-      if (tagOf(op, "lapa.projection") == names[i])
-        projections[i] = op;
-  });
-  for (unsigned i = 0; i < 3; ++i)
-    if (!projections[i]) {
-      error(attention, prefix + " has no " + names[i] +
-                           " projection tagged by lapa-raise-attention");
-      return failure();
-    }
+  if (failed(findProjections(attention, index, names, projections, prefix)))
+    return failure();
   int inputs[2];
   WeightDesc *weights[2] = {&layer.key, &layer.value};
   Value operands[2] = {attention.getKey(), attention.getValue()};
