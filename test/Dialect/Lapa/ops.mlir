@@ -43,6 +43,8 @@ func.func @quantization(%x: tensor<16x128xf32>, %w: tensor<128x4xf32>,
     -> (tensor<16x128xi8>, tensor<128x4xi8>, tensor<16x128xf32>, tensor<16x128xi8>) {
   // CHECK: lapa.quantize %{{.*}} scales [1.250000e-02] : tensor<16x128xf32> -> tensor<16x128xi8>
   %xq = lapa.quantize %x scales [0.0125] : tensor<16x128xf32> -> tensor<16x128xi8>
+  // CHECK: lapa.quantize_dynamic %{{.*}} over 1 : tensor<16x128xf32> -> tensor<16x128xi8>, tensor<16xf32>
+  %xd, %xds = lapa.quantize_dynamic %x over 1 : tensor<16x128xf32> -> tensor<16x128xi8>, tensor<16xf32>
   // CHECK: lapa.quantize %{{.*}} scales [1.000000e-02, 2.000000e-02, 3.000000e-02, 4.000000e-02] axis 1 : tensor<128x4xf32> -> tensor<128x4xi8>
   %wq = lapa.quantize %w scales [0.01, 0.02, 0.03, 0.04] axis 1
       : tensor<128x4xf32> -> tensor<128x4xi8>

@@ -13,6 +13,45 @@ func.func @quantize_width(%x: tensor<4x8xf32>) {
 
 // -----
 
+// Quantization with run-time scales also produces 2- to 16-bit integers.
+func.func @quantize_dynamic_width(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{result element type 'i32' must be a signless integer of 2 to 16 bits; the accelerator uses i8 and i16}}
+  %q, %s = lapa.quantize_dynamic %x over 1 : tensor<4x8xf32> -> tensor<4x8xi32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// The result keeps the input's shape.
+func.func @quantize_dynamic_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{result shape must equal the input shape 'tensor<4x8xf32>'}}
+  %q, %s = lapa.quantize_dynamic %x over 1 : tensor<4x8xf32> -> tensor<8x4xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// The scales run along an existing dimension.
+func.func @quantize_dynamic_over(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{dimension `over` is 2, outside [0, 2) for a rank-2 input}}
+  %q, %s = lapa.quantize_dynamic %x over 2 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// One scale per slice: the input's shape without dimension `over`. Per
+// output channel of a [Hin, N] weight (over 0) gives N scales, which is
+// valid; 4 scales for over 0 are not.
+func.func @quantize_dynamic_scales(%x: tensor<4x8xf32>) {
+  %q0, %s0 = lapa.quantize_dynamic %x over 0 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<8xf32>
+  // expected-error @+1 {{scales have the shape 'tensor<4xf32>'; expected the input shape without dimension 0}}
+  %q, %s = lapa.quantize_dynamic %x over 0 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
 // Every scale is finite and positive.
 func.func @quantize_scale_sign(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{scale 0 is -1.000000e-01; every scale must be finite and positive}}

@@ -284,6 +284,36 @@ LogicalResult QuantizeOp::verify() {
   return verifyScales(*this, getInput().getType(), getScales(), getAxis());
 }
 
+LogicalResult QuantizeDynamicOp::verify() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  auto scalesType = cast<RankedTensorType>(getScales().getType());
+  unsigned width = intWidth(resultType.getElementType());
+  if (width < 2 || width > 16)
+    return emitOpError() << "result element type "
+                         << resultType.getElementType()
+                         << " must be a signless integer of 2 to 16 bits; "
+                         << "the accelerator uses i8 and i16";
+  if (resultType.getShape() != inputType.getShape())
+    return emitOpError() << "result shape must equal the input shape "
+                         << inputType;
+  int64_t rank = inputType.getRank();
+  int64_t over = getOver();
+  if (over < 0 || over >= rank)
+    return emitOpError() << "dimension `over` is " << over
+                         << ", outside [0, " << rank << ") for a rank-" << rank
+                         << " input";
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != over)
+      expected.push_back(inputType.getDimSize(d));
+  if (scalesType.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "scales have the shape " << scalesType
+                         << "; expected the input shape without dimension "
+                         << over;
+  return success();
+}
+
 LogicalResult DequantizeOp::verify() {
   return verifyScales(*this, getResult().getType(), getScales(), getAxis());
 }

@@ -22,11 +22,13 @@ def Lapa_Dialect : Dialect {
 
     `lapa.attention` is dense attention as a front end produces it, raised
     from linalg or TOSA. The LAPA flow splits it into the stages below.
-    The compiler does not rewrite it into these ops:
-    `lapa-insert-prediction` attaches a `#lapa.predictor` to each
+    `lapa-expand-prediction` rewrites a predicted `lapa.attention` and its
+    key and value projections into these ops, so that the flow can be
+    inspected, counted and transformed. The `lapa-compile` pipeline does not
+    run it: `lapa-insert-prediction` attaches a `#lapa.predictor` to each
     `lapa.attention`, and `lapa-lower-to-isa` schedules the stages as
     instructions directly. The stage ops state each stage's formula, widths
-    and operation counts, for analysis and for other compilers:
+    and operation counts:
 
     1. `lapa.predict_keys`: K-hat from the layer input and log-coded key
        weights with shift-adds only (ALOC).

@@ -132,6 +132,36 @@ def Lapa_QuantizeOp : Lapa_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
   let hasVerifier = 1;
 }
 
+def Lapa_QuantizeDynamicOp : Lapa_Op<"quantize_dynamic", [Pure]> {
+  let summary = "Symmetric quantization with scales computed at run time";
+  let description = [{
+    Quantizes like `lapa.quantize`, with one scale per slice along
+    dimension `over` computed from the data: for every index `r` of the
+    other dimensions,
+    ```
+    s[r] = max_t |x[r, t]| / (2^(N-1) - 1)      (1 when the slice is all zeros)
+    q[r, t] = clamp(round_half_even(x[r, t] / s[r]), -(2^(N-1) - 1), 2^(N-1) - 1)
+    ```
+    where `t` runs along `over` and N is the result width. With `over` the
+    last dimension this is the per-row (per-token) quantization of
+    activations on the accelerator; with `over 0` on a `[Hin, N]` weight it
+    gives one scale per output channel. The `scales` result has the input's
+    shape without dimension `over`.
+
+    ```mlir
+    %xq, %xs = lapa.quantize_dynamic %x over 1
+        : tensor<128x64xf32> -> tensor<128x64xi8>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Lapa_FloatTensor:$input, I64Attr:$over);
+  let results = (outs Lapa_IntTensor:$result, Lapa_FloatTensor:$scales);
+  let assemblyFormat = [{
+    $input `over` $over attr-dict `:` type($input) `->` type($result) `,`
+    type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
 def Lapa_DequantizeOp : Lapa_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
   let summary = "Conversion of signed integers back to floating point";
   let description = [{

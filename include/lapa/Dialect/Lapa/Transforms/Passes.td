@@ -86,6 +86,51 @@ def LapaInsertPrediction : Pass<"lapa-insert-prediction", "::mlir::ModuleOp"> {
   ];
 }
 
+def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite predicted attention into the prediction and sparse ops.";
+  let description = [{
+    Spells out the LAPA flow of every `lapa.attention` whose `lapa.predictor`
+    is an ALOC scheme (`lapa` or `sofa`) with top-k selection, as the ops
+    of the dialect:
+
+    1. `lapa.quantize_dynamic` quantizes the key projection's input rows
+       to INT8 and its weight per output channel to INT8, and
+       `lapa.log_encode` log-codes the weight.
+    2. `lapa.predict_keys` computes K-hat with shift-adds; `lapa.requantize`
+       narrows it to `key_bits` by the shift that the accumulator's range
+       needs, and it is split into key heads.
+    3. The queries are quantized per row to `query_bits` and log-coded, and
+       `lapa.predict_scores` and `lapa.select` give each query row its
+       top-k keys and each key head its needed tokens.
+    4. The key and value projections (the `linalg.matmul` ops that
+       lapa-raise-attention tagged) become `lapa.sparse_project` of the
+       needed tokens, and the attention becomes `lapa.sparse_attention`
+       over the selection.
+
+    The projections and whatever follows them up to the attention (bias,
+    rotary embedding, head reshapes) move to just before the attention,
+    after the prediction, which needs the queries. The ISA lowering reads
+    the unexpanded form; this pass shows the flow as ops, so that other
+    passes can inspect or transform it, and `lapa-annotate-op-counts`
+    counts each stage.
+
+    An attention is left as it is, with a remark that says why, when its
+    scheme is not an ALOC scheme, its selection is a threshold (the score
+    scale is only known at run time), its keys get a rotary embedding
+    (tagged by lapa-annotate-layers; K-hat would need it too, and the
+    expansion does not apply it), its projections are not 2-D
+    `linalg.matmul` ops accumulating into zeros, or a value on the path
+    from a projection to the attention has another user before it.
+  }];
+  let statistics = [
+    Statistic<"numExpanded", "num-expanded", "Attentions expanded">,
+    Statistic<"numSkipped", "num-skipped", "Attentions left as they are">
+  ];
+  let dependentDialects = ["::mlir::lapa::LapaDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def LapaRandomizeWeights : Pass<"lapa-randomize-weights", "::mlir::ModuleOp"> {
   let summary = "Replace projection weights and biases with seeded random values.";
   let description = [{
