@@ -30,12 +30,21 @@ char NoRoomError::ID = 0;
 
 llvm::Expected<Slot> Arena::allocate(uint64_t bytes, llvm::StringRef what) {
   uint64_t aligned = llvm::alignTo(std::max<uint64_t>(bytes, 1), kGranule);
+  if (aligned > size)
+    return llvm::make_error<NoRoomError>(
+        llvm::formatv("no room for {0} ({1} bytes) in {2} (the {3} region): "
+                      "it is larger than the whole region of {4} bytes, so "
+                      "smaller tiles cannot help; use a shorter sequence or a "
+                      "configuration with a larger {2}",
+                      what, bytes, bufferName, roleName(role), size)
+            .str());
   if (used + aligned > size)
     return llvm::make_error<NoRoomError>(
         llvm::formatv("no room for {0} ({1} bytes) in {2} (the {3} region): "
                       "only {4} of its {5} bytes are free; choose smaller "
-                      "tiles (the row-tile, col-tile and inner-tile options "
-                      "of lapa-compile) or a configuration with a larger {2}",
+                      "tiles (lapa-compile's row-tile, col-tile and "
+                      "inner-tile, or lapa-run --tiles) or a configuration "
+                      "with a larger {2}",
                       what, bytes, bufferName, roleName(role), size - used,
                       size)
             .str());

@@ -381,8 +381,10 @@ llvm::Error scoreRun(DesignResult &result, const SimRun &run,
     result.accuracy.vsReference = *comparison;
   }
   // Without token ids (hidden-state inputs) there is no next token to
-  // score; the output is still compared with the dense design's.
-  if (inputs.tokens.empty())
+  // score, and an output other than a language-model head's "logits"
+  // (MobileBERT's answer positions) predicts none; the output is still
+  // compared with the dense design's.
+  if (inputs.tokens.empty() || logits->name != "logits")
     return llvm::Error::success();
   llvm::Expected<sim::LanguageModelScore> score = sim::scoreLanguageModel(
       result.logits, result.logitRows, result.vocabulary,

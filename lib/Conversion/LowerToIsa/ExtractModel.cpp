@@ -535,13 +535,40 @@ LogicalResult readMask(AttentionOp attention, int64_t S, const Twine &prefix,
   auto maskType = cast<ShapedType>(mask.getType());
   int64_t count = maskType.hasStaticShape() ? maskType.getNumElements() : 0;
   if (!values || count % (S * S) != 0) {
-    attention.emitError()
-        << prefix
-        << " attention has an additive mask that is not computed from "
-           "constants (for example a padding mask from an input tensor); the "
-           "instruction set has no run-time mask. Bind the input to "
-           "constants first (lapa-bind-inputs, or lapa-run --bind-inputs), "
-           "for example all keys valid";
+    // Name the function arguments the mask is computed from.
+    llvm::SetVector<unsigned> arguments;
+    SmallVector<Value> worklist = {mask};
+    llvm::DenseSet<Value> seen;
+    while (!worklist.empty()) {
+      Value v = worklist.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      if (auto arg = dyn_cast<BlockArgument>(v)) {
+        if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+          arguments.insert(arg.getArgNumber());
+        continue;
+      }
+      if (Operation *def = v.getDefiningOp())
+        for (Value operand : def->getOperands())
+          worklist.push_back(operand);
+    }
+    InFlightDiagnostic diag = attention.emitError();
+    diag << prefix
+         << " attention has an additive mask that is not computed from "
+            "constants; the instruction set has no run-time mask. ";
+    if (arguments.empty()) {
+      diag << "Bind the inputs it reads to constants first "
+              "(lapa-bind-inputs, or lapa-run --bind-inputs)";
+    } else {
+      diag << "It reads function argument";
+      diag << (arguments.size() > 1 ? "s " : " ");
+      for (auto [i, number] : llvm::enumerate(arguments))
+        diag << (i ? ", " : "") << "arg" << number;
+      diag << (arguments.size() > 1 ? "; bind them" : "; bind it")
+           << " to constants first with lapa-bind-inputs (or "
+              "lapa-run --bind-inputs), for example values=arg"
+           << arguments.front() << "=1 for a padding mask with every key valid";
+    }
     return failure();
   }
   bool isCausal = true, uniformRows = true;
@@ -589,6 +616,8 @@ public:
   FailureOr<ModelDesc> readProgram();
   /// The layers read so far, to tell how far a failed read got.
   size_t layersRead() const { return model.layers.size(); }
+  /// Whether the read failed on an input that needs lapa-bind-inputs.
+  bool failedOnInputs() const { return needsBinding; }
 
 private:
   // The program reader's state and parts (readProgram).
@@ -606,6 +635,8 @@ private:
   LogicalResult readProgramOutput(Value result, unsigned index);
   /// The function argument the program's lookups read token ids from.
   int tokenArgument = -1;
+  int64_t tokenTableRows = 0;
+  bool needsBinding = false;
   struct NormResult {
     NormDesc desc;
     Value input;
@@ -1989,16 +2020,23 @@ LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op,
     explained.insert(op);
     step.out = newValue(op->getResult(0), step.table.out);
     if (tokenArgument >= 0 && tokenArgument != int(idsArg.getArgNumber())) {
-      error(op, "a second token-id input (argument " +
-                    Twine(idsArg.getArgNumber()) + " after argument " +
-                    Twine(tokenArgument) +
-                    "); the stream takes one. Bind the other to constants "
-                    "first (lapa-bind-inputs, or lapa-run --bind-inputs), for "
-                    "example token type 0");
+      // Suggest the input of the smaller table (token types, segments).
+      unsigned smaller = step.table.in < tokenTableRows
+                             ? idsArg.getArgNumber()
+                             : unsigned(tokenArgument);
+      error(op, "a second token-id input: argument " +
+                    Twine(idsArg.getArgNumber()) + " picks table rows as "
+                    "argument " + Twine(tokenArgument) +
+                    " does, and the stream takes one token input. Bind the "
+                    "one with the smaller table to a constant first with "
+                    "lapa-bind-inputs (or lapa-run --bind-inputs), for "
+                    "example values=arg" + Twine(smaller) + "=0");
+      needsBinding = true;
       return failure();
     }
-    steps->push_back(std::move(step));
     tokenArgument = int(idsArg.getArgNumber());
+    tokenTableRows = step.table.in;
+    steps->push_back(std::move(step));
     return success();
   }
   if (isPermutingCopy(op))
@@ -2280,8 +2318,10 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
     llvm::DenseSet<Operation *> used;
     bool causal = false;
     if (failed(readMask(attention, model.seqLen, "layer " + Twine(i),
-                        evaluator, causal, used)))
+                        evaluator, causal, used))) {
+      needsBinding = true;
       return failure();
+    }
     explained.insert(used.begin(), used.end());
   }
   unsigned seen = 0;
@@ -2437,8 +2477,8 @@ FailureOr<ModelDesc> mlir::lapa::extractModel(
   ModelReader programReader(func, defaultPredictor);
   FailureOr<ModelDesc> program =
       capture(programDiags, [&] { return programReader.readProgram(); });
-  bool useProgram = succeeded(program) || programReader.layersRead() >
-                                              templateReader.layersRead();
+  bool useProgram = succeeded(program) || programReader.failedOnInputs() ||
+                    programReader.layersRead() > templateReader.layersRead();
   // The other reader's first error, as a note on the first error shown.
   std::vector<Diagnostic> &shown = useProgram ? programDiags : templateDiags;
   std::vector<Diagnostic> &other = useProgram ? templateDiags : programDiags;

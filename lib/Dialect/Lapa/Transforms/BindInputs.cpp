@@ -13,6 +13,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <cmath>
+
 namespace mlir::lapa {
 #define GEN_PASS_DEF_LAPABINDINPUTS
 #include "lapa/Dialect/Lapa/Transforms/Passes.h.inc"
@@ -48,10 +50,15 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
       if (name.empty() || value.empty() || !StringRef(entry).contains('=')) {
         emitError(module.getLoc())
             << "lapa-bind-inputs entry '" << entry
-            << "' is not NAME=VALUE; write for example input_mask=1";
+            << "' is not NAME=VALUE; write for example arg1=1";
         return signalPassFailure();
       }
-      wanted[name.trim()] = value.trim().str();
+      if (!wanted.try_emplace(name.trim(), value.trim().str()).second) {
+        emitError(module.getLoc())
+            << "lapa-bind-inputs names '" << name.trim()
+            << "' twice; give each argument one value";
+        return signalPassFailure();
+      }
     }
     llvm::StringMap<bool> found;
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
@@ -82,14 +89,33 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
         }
         Attribute element;
         if (auto intType = dyn_cast<IntegerType>(type.getElementType())) {
-          long long parsed;
-          if (StringRef(text).getAsInteger(10, parsed)) {
+          StringRef digits = StringRef(text);
+          bool negative = digits.consume_front("-");
+          if (!negative)
+            digits.consume_front("+");
+          APInt parsed;
+          unsigned width = intType.getWidth();
+          // Signless integers take the signed range, i1 takes 0 and 1.
+          int64_t low = width == 1 ? 0 : -(int64_t(1) << (std::min(width, 63u) - 1));
+          int64_t high = width == 1 ? 1 : (int64_t(1) << (std::min(width, 63u) - 1)) - 1;
+          if (digits.getAsInteger(10, parsed)) {
             func.emitError() << "lapa-bind-inputs: value '" << text
                              << "' for '" << name << "' is not an integer, and "
                              << "the argument holds " << intType;
             return signalPassFailure();
           }
-          element = IntegerAttr::get(intType, parsed);
+          // The magnitude is unsigned; it must fit 63 bits before the sign.
+          bool fits = parsed.getActiveBits() <= 63;
+          int64_t value = fits ? int64_t(parsed.getZExtValue()) : 0;
+          if (negative)
+            value = -value;
+          if (!fits || value < low || value > high) {
+            func.emitError() << "lapa-bind-inputs: value " << text << " for '"
+                             << name << "' is outside [" << low << ", " << high
+                             << "], the range of its element type " << intType;
+            return signalPassFailure();
+          }
+          element = IntegerAttr::get(intType, value);
         } else {
           double parsed;
           if (StringRef(text).getAsDouble(parsed)) {
@@ -97,7 +123,17 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
                              << "' for '" << name << "' is not a number";
             return signalPassFailure();
           }
-          element = FloatAttr::get(type.getElementType(), parsed);
+          auto floatType = cast<FloatType>(type.getElementType());
+          APFloat value(parsed);
+          bool lost = false;
+          value.convert(floatType.getFloatSemantics(),
+                        APFloat::rmNearestTiesToEven, &lost);
+          if (!std::isfinite(parsed) || !value.isFinite()) {
+            func.emitError() << "lapa-bind-inputs: value " << text << " for '"
+                             << name << "' is not a finite " << floatType;
+            return signalPassFailure();
+          }
+          element = FloatAttr::get(floatType, value);
         }
         auto constant = arith::ConstantOp::create(builder,
             arg.getLoc(), DenseElementsAttr::get(type, element));

@@ -228,13 +228,19 @@ def LapaBindInputs : Pass<"lapa-bind-inputs", "::mlir::ModuleOp"> {
     element, so that the lowering evaluates what depends on them at compile
     time: `values` lists `NAME=VALUE` entries, where NAME is `argN` (the
     argument's position) or the name in its `tf_saved_model.index_path` or
-    `lapa.weight` attribute. For example `values=input_mask=1,input_type_ids=0`
-    marks every key valid and every token as segment 0.
+    `lapa.weight` attribute. Every function with a body that has such an
+    argument gets it bound. In the public MobileBERT export, argument 1
+    feeds the mask and argument 2 picks the token type (their
+    `index_path` names, `input_type_ids` and `input_mask`, are the other
+    way round), so `values=arg1=1,arg2=0` marks every key valid and every
+    token as segment 0.
 
-    The argument stays in the signature, unused. An unknown name, a value
-    that does not parse for the argument's element type, or an argument
-    that is not a statically shaped tensor of integers or floats is an
-    error that names the entry.
+    The argument stays in the signature, unused. An unknown name, a name
+    given twice, a value that does not parse for the argument's element
+    type or lies outside its range (an integer beyond the type's signed
+    range, a float that is not finite in it), or an argument that is not a
+    statically shaped tensor of integers or floats is an error that names
+    the entry.
   }];
   let options = [
     ListOption<"values", "values", "std::string",
