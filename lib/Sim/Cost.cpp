@@ -261,6 +261,20 @@ void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
   double survivor = std::clamp(options.survivorFraction, 0.0, 1.0);
 
   switch (inst.opcode()) {
+  case Opcode::Store: {
+    auto found = selections.find(w[3]);
+    if (found != selections.end())
+      spilledSelections[inst.dramAddress()] = found->second;
+    break;
+  }
+  case Opcode::Load: {
+    auto found = spilledSelections.find(inst.dramAddress());
+    if (found != spilledSelections.end())
+      selections[w[3]] = found->second;
+    else
+      selections.erase(w[3]);
+    break;
+  }
   case Opcode::Gemm:
     sizes.activeRows = inst.hasFlag(isa::Gather)
                            ? uint64_t(std::ceil(

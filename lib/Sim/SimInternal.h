@@ -121,6 +121,10 @@ private:
   const SimOptions &options;
   /// Selection sizes by the packed BufRef of the index list or score matrix.
   llvm::DenseMap<uint32_t, SelectionSizes> selections;
+  /// Selection sizes of key lists stored to DRAM (spilled when a head
+  /// group's lists do not fit on chip), by DRAM address, so that the load
+  /// that brings them back carries them to the sddmm and spmm.
+  llvm::DenseMap<uint64_t, SelectionSizes> spilledSelections;
 };
 
 /// The timing pass's inputs and outputs.
