@@ -385,8 +385,8 @@ lapa::sim::simulate(const isa::StreamFile &stream,
         "timing-only: no data; top-k keeps keep_ratio of each row's visible "
         "keys (causal aware) per the predictor record");
     result.assumptions.push_back(
-        llvm::formatv("timing-only: gathered GEMMs compute {0} of their rows "
-                      "(--needed-fraction)",
+        llvm::formatv("timing-only: gathered GEMMs compute the fraction {0} "
+                      "of their rows (--needed-fraction)",
                       options.neededFraction)
             .str());
     result.assumptions.push_back(

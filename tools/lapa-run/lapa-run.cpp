@@ -838,7 +838,10 @@ int Driver::run() {
       comparison.notes.push_back(
           "the graph has no dynamic dimensions, so --dynamic-sizes changed "
           "nothing");
-    if (randomRequested && flow->randomizedConstants() == 0)
+    // With --random-weights=off and no --weight-seed, nothing was asked
+    // of the seed, so there is nothing to say.
+    bool seedIdle = randomWeights == "off" && weightSeed.getNumOccurrences() == 0;
+    if (randomRequested && !seedIdle && flow->randomizedConstants() == 0)
       comparison.notes.push_back(
           randomWeights == "off"
               ? "no weights were replaced (--random-weights=off), so "
@@ -913,7 +916,8 @@ int Driver::run() {
   if (comparison.timingOnly)
     comparison.notes.push_back(llvm::formatv(
         "timing-only: top-k keeps keep_ratio of each row's visible keys and "
-        "gathered projections compute {0} of their rows; no accuracy",
+        "gathered projections compute the fraction {0} of their rows "
+        "(--needed-fraction); no accuracy",
         llvm::format("%g", neededFraction.getValue())));
   if (llvm::Error error = writeOutputs())
     return fail(std::move(error));
