@@ -1,9 +1,9 @@
 //===- ScheduleProgram.cpp - Models read as a program of steps ----------===//
 //
 // A graph that does not follow the layer template (ModelDesc::program) is
-// scheduled step by step. Every value lives in DRAM as f32 rows; values
+// scheduled step by step. Every value lives in DRAM as f32 rows. Values
 // share a pool of scratch tensors by liveness, so a 24-layer MobileBERT
-// needs a handful of them. Each step is one of the passes the template
+// needs five of them. Each step is one of the passes the template
 // uses: a projection (quantize the input rows, GEMM, epilogue), the
 // attention of a layer, an embedding lookup, or a row-wise vector pass.
 //

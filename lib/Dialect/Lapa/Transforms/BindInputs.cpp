@@ -24,8 +24,8 @@ using namespace mlir;
 
 namespace {
 
-/// The names an argument answers to: argN, and the names front ends give
-/// it.
+/// Returns the names that select an argument: argN, and the names front
+/// ends give it.
 SmallVector<std::string> argumentNames(func::FuncOp func, unsigned index) {
   SmallVector<std::string> names = {"arg" + std::to_string(index)};
   if (auto name = func.getArgAttrOfType<StringAttr>(index, "lapa.weight"))
