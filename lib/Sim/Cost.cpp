@@ -232,7 +232,7 @@ void lapa::sim::detail::computeCost(const Instruction &inst,
 SizeEstimator::SizeEstimator(const isa::StreamFile &stream,
                              std::vector<predict::PredictorConfig> records,
                              const SimOptions &options)
-    : stream(stream), records(std::move(records)), options(options) {}
+    : records(std::move(records)), options(options) {}
 
 void SizeEstimator::estimate(const Instruction &inst, DataSizes &sizes) {
   const auto &w = inst.words;

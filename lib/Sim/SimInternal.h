@@ -116,7 +116,6 @@ private:
     uint64_t kept = 0;
     uint64_t visible = 0;
   };
-  const isa::StreamFile &stream;
   std::vector<predict::PredictorConfig> records;
   const SimOptions &options;
   /// Selection sizes by the packed BufRef of the index list or score matrix.
