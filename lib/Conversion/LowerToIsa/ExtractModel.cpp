@@ -2325,7 +2325,7 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
     explained.insert(used.begin(), used.end());
   }
   unsigned seen = 0;
-  unsigned layers = std::max(1u, unsigned(attentions.size()));
+  unsigned layers = unsigned(attentions.size());
   for (Operation &op : func.getBody().front()) {
     if (!live.contains(&op) || explained.contains(&op))
       continue;
