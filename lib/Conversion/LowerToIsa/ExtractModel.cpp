@@ -646,6 +646,17 @@ private:
   FailureOr<VectorDesc> readVector(Value value, int64_t size, const Twine &what);
   LogicalResult readEmbedding(Value x0);
   LogicalResult readLayer(unsigned index, AttentionOp attention, Value &x);
+  /// Collects the function's lapa.attention ops in program order; fails
+  /// with an error when there is none.
+  LogicalResult collectAttentions(SmallVectorImpl<AttentionOp> &attentions) {
+    func.walk([&](AttentionOp op) { attentions.push_back(op); });
+    if (attentions.empty()) {
+      error(func, "no lapa.attention in the function; run "
+                  "lapa-raise-attention first");
+      return failure();
+    }
+    return success();
+  }
   /// Finds the projections that lapa-raise-attention tagged with attention
   /// `index` and the roles `names`, in that order.
   LogicalResult findProjections(AttentionOp attention, unsigned index,
@@ -1479,12 +1490,8 @@ FailureOr<ModelDesc> ModelReader::read() {
     return failure();
   }
   SmallVector<AttentionOp> attentions;
-  func.walk([&](AttentionOp op) { attentions.push_back(op); });
-  if (attentions.empty()) {
-    error(func, "no lapa.attention in the function; run lapa-raise-attention "
-                "first");
+  if (failed(collectAttentions(attentions)))
     return failure();
-  }
   llvm::sort(attentions, [](AttentionOp a, AttentionOp b) {
     auto index = [](AttentionOp op) {
       auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
@@ -2271,12 +2278,8 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
   model.outputs.clear();
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   SmallVector<AttentionOp> attentions;
-  func.walk([&](AttentionOp op) { attentions.push_back(op); });
-  if (attentions.empty()) {
-    error(func, "no lapa.attention in the function; run lapa-raise-attention "
-                "first");
+  if (failed(collectAttentions(attentions)))
     return failure();
-  }
   for (auto [i, attention] : llvm::enumerate(attentions)) {
     auto attr = attention->getAttrOfType<IntegerAttr>("lapa.attention_index");
     if (!attr || attr.getInt() != int64_t(i)) {

@@ -31,6 +31,8 @@ import re
 import struct
 import sys
 
+from bert_tiny import read_safetensors
+
 SEQ, VOCAB, SEED = 384, 30522, 12345
 
 
@@ -109,15 +111,6 @@ def wrap(graph_path, out_path):
   }
 """ % (ids, SEQ, SEQ, SEQ, SEQ, SEQ, SEQ, SEQ, SEQ, SEQ)
     open(out_path, "w").write(text[:end] + wrapper + text[end:])
-
-
-def read_safetensors(path, name):
-    blob = open(path, "rb").read()
-    size = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + size])
-    begin, end = header[name]["data_offsets"]
-    data = blob[8 + size + begin:8 + size + end]
-    return list(struct.unpack("<%df" % (len(data) // 4), data))
 
 
 def runner_rows(path):
