@@ -4,8 +4,8 @@
 # when everything is present.
 set -euo pipefail
 
-# libclang-rt-22-dev holds the AddressSanitizer and UndefinedBehaviorSanitizer
-# runtimes of the sanitizer build; apt leaves it out with
+# libclang-rt-22-dev contains the AddressSanitizer and UndefinedBehaviorSanitizer
+# runtimes of the sanitizer build. apt leaves it out with
 # --no-install-recommends.
 packages=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22 lld

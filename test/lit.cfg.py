@@ -25,7 +25,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 # RUN lines call FileCheck, not and split-file by name.
 # lapa-run keeps a failed stage's input in a fresh temporary folder for the
-# rerun command; the tests that make stages fail keep those folders in the
+# rerun command. The tests that make stages fail keep those folders in the
 # build tree instead of the system's temporary folder.
 scratch = os.path.join(config.test_exec_root, "scratch")
 os.makedirs(scratch, exist_ok=True)

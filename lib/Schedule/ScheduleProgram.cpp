@@ -196,7 +196,7 @@ llvm::Error Scheduler::addProgramTensors() {
     lastUse[size_t(output.value)] = end;
   // Greedy pool: a value takes a free tensor at its first definition and
   // returns it after its last use. An attention never writes over its
-  // queries; every other step reads its input tiles before it stores the
+  // queries. Every other step reads its input tiles before it stores the
   // tile at the same place, so it may reuse a tensor its inputs free.
   int64_t widest = 1;
   for (int64_t width : program.widths)

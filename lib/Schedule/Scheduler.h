@@ -111,9 +111,9 @@ struct Projection {
   int64_t align = 1;
 };
 
-/// Where the attention of a layer reads and writes in DRAM: the f32
-/// queries and output [rows x heads * headDim], and the quantized rows
-/// (INT8 and per-row scales) that its key and value projections read.
+/// DRAM addresses of one layer's attention: the f32 queries and output
+/// [rows x heads * headDim], and the quantized rows (INT8 and per-row
+/// scales) that its key and value projections read.
 struct AttentionIo {
   uint64_t q = 0, out = 0;
   uint64_t keyXq = 0, keyXs = 0, valueXq = 0, valueXs = 0;
@@ -161,14 +161,14 @@ private:
   llvm::Error addProgramTensors();
   llvm::Error scheduleStep(unsigned index);
   llvm::Error scheduleLookup(const StepDesc &step);
-  /// A row-wise pass over `width` columns: out = in (+ other or + the
-  /// constant table, or * gain + bias), as the step says.
+  /// Schedules a row-wise pass over the step's columns: out = in plus
+  /// `other` or the constant table, or in * gain + bias.
   llvm::Error scheduleElementwise(const StepDesc &step);
   llvm::Error scheduleProgramOutputs();
   uint64_t valueAddress(int value) const {
     return emitter.addressOf(valueTensor[size_t(value)]);
   }
-  /// The DRAM tensor that holds each program value.
+  /// The DRAM tensor of each program value.
   std::vector<std::string> valueTensor;
 
   // Instruction helpers. Each emits one instruction with its accesses.

@@ -381,9 +381,9 @@ llvm::Error scoreRun(DesignResult &result, const SimRun &run,
     result.accuracy.vsReference = *comparison;
   }
   // Without token ids (hidden-state inputs) there is no next token to
-  // score, and an output other than a language-model head's "logits"
-  // (MobileBERT's answer positions) predicts none; the output is still
-  // compared with the dense design's.
+  // score. An output other than a language-model head's "logits"
+  // (MobileBERT's start and end positions) predicts none. The output is
+  // still compared with the dense design's.
   if (inputs.tokens.empty() || logits->name != "logits")
     return llvm::Error::success();
   llvm::Expected<sim::LanguageModelScore> score = sim::scoreLanguageModel(
@@ -838,8 +838,8 @@ int Driver::run() {
       comparison.notes.push_back(
           "the graph has no dynamic dimensions, so --dynamic-sizes changed "
           "nothing");
-    // With --random-weights=off and no --weight-seed, nothing was asked
-    // of the seed, so there is nothing to say.
+    // With --random-weights=off and no --weight-seed the seed was not
+    // requested, so no note is needed.
     bool seedIdle = randomWeights == "off" && weightSeed.getNumOccurrences() == 0;
     if (randomRequested && !seedIdle && flow->randomizedConstants() == 0)
       comparison.notes.push_back(

@@ -151,9 +151,9 @@ struct ProgramOutput {
   int value = -1;
   int64_t column = 0;
   int64_t columns = 0;
-  /// The output tensor's shape, the function result's when it holds the
-  /// same elements (MobileBERT returns [1 x 384] per logit column); empty
-  /// for [rows x columns].
+  /// The output tensor's shape: the function result's when it has the same
+  /// number of elements (MobileBERT returns [1 x 384] per logit column), or
+  /// empty for [rows x columns].
   std::vector<int64_t> shape;
 };
 

@@ -289,7 +289,7 @@ private:
     if (matchPattern(value, m_Constant(&attr))) {
       auto dense = dyn_cast<DenseElementsAttr>(attr);
       if (!dense) {
-        // A resource blob (random weights, bound files) holds f32 values.
+        // A resource blob (random weights, bound files) contains f32 values.
         std::optional<std::vector<float>> floats = readConstantFloats(value);
         if (!floats)
           return std::nullopt;
@@ -521,9 +521,9 @@ private:
 };
 
 /// Reads the additive mask of `attention`. A mask computed from constants
-/// is accepted when it is causal, or when every query row adds one value
-/// to all of its keys (softmax does not change, as with an all-zero mask
-/// or a padding mask whose inputs mark every key valid). Returns the ops
+/// is accepted when it is causal. It is also accepted when every query row
+/// adds one value to all of its keys, because softmax then does not change
+/// (an all-zero mask, or a padding mask whose inputs mark every key valid). Returns the ops
 /// the mask was computed by in `used`.
 LogicalResult readMask(AttentionOp attention, int64_t S, const Twine &prefix,
                        ConstantEvaluator &evaluator, bool &causal,
@@ -624,8 +624,8 @@ private:
   llvm::DenseMap<Value, int> valueOf;
   std::vector<int64_t> *widths = nullptr;
   std::vector<::lapa::schedule::StepDesc> *steps = nullptr;
-  /// The program value a tensor holds, through views and copies; -1 when
-  /// it holds none.
+  /// Returns the program value that a tensor is, through views and copies,
+  /// or -1 when it is none.
   int findValue(Value value);
   int newValue(Value value, int64_t width);
   LogicalResult readProgramAttention(AttentionOp attention, unsigned index,
@@ -1645,7 +1645,8 @@ using ::lapa::schedule::ProgramOutput;
 using ::lapa::schedule::StepDesc;
 using ::lapa::schedule::StepKind;
 
-/// A linalg.generic or linalg.transpose that only permutes its one input.
+/// Returns whether `op` is a linalg.generic or linalg.transpose that only
+/// permutes its one input.
 bool isPermutingCopy(Operation *op) {
   if (isa<linalg::TransposeOp>(op))
     return true;
@@ -1660,7 +1661,7 @@ bool isPermutingCopy(Operation *op) {
          maps[0].isPermutation() && maps[1].isIdentity();
 }
 
-/// The single op of a generic's body besides the yield, or null.
+/// Returns the single op of a generic's body besides the yield, or null.
 Operation *singleBodyOp(linalg::GenericOp op) {
   Block *body = op.getBody();
   if (body->getOperations().size() != 2)
@@ -2426,9 +2427,9 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
              }) == 1;
     });
   }
-  // Report each step under the layer of the attention before it; the
-  // steps that compute the next attention's queries and keys input count
-  // toward that attention's layer, and the embedding toward none.
+  // Report each step under the layer of the attention before it. The steps
+  // that compute the next attention's queries and key input count toward
+  // that attention's layer, and the embedding toward none.
   int32_t layer = 0;
   for (size_t i = 0; i < steps->size(); ++i) {
     StepDesc &step = (*steps)[i];

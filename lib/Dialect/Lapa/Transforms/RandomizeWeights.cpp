@@ -36,8 +36,8 @@ struct Target {
   /// The contraction's reduction size (the fan-in of the projection).
   int64_t fanIn;
   bool bias;
-  /// An embedding table read by a gather; the replacement goes before
-  /// the gather, whose body holds the use.
+  /// The gather that reads an embedding table. The replacement goes before
+  /// it, because the use is inside its body.
   Operation *gather = nullptr;
   /// An elementwise parameter: a gain (multiplied) or a shift (added).
   enum { None, Gain, Shift } elementwise = None;
