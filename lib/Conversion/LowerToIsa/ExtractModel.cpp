@@ -628,10 +628,9 @@ private:
   /// or -1 when it is none.
   int findValue(Value value);
   int newValue(Value value, int64_t width);
-  LogicalResult readProgramAttention(AttentionOp attention, unsigned index,
-                                     int32_t stage);
-  LogicalResult readProgramGeneric(linalg::GenericOp op, int32_t stage);
-  LogicalResult readTrigram(tensor::InsertSliceOp last, int32_t stage);
+  LogicalResult readProgramAttention(AttentionOp attention, unsigned index);
+  LogicalResult readProgramGeneric(linalg::GenericOp op);
+  LogicalResult readTrigram(tensor::InsertSliceOp last);
   LogicalResult readProgramOutput(Value result, unsigned index);
   /// The function argument the program's lookups read token ids from.
   int tokenArgument = -1;
@@ -1757,7 +1756,7 @@ walkToAttention(Value value, Value target, llvm::DenseSet<Operation *> &explaine
 }
 
 LogicalResult ModelReader::readProgramAttention(AttentionOp attention,
-                                                unsigned index, int32_t stage) {
+                                                unsigned index) {
   std::string prefix = "layer " + std::to_string(index);
   explained.insert(attention);
   LayerDesc layer;
@@ -1883,15 +1882,14 @@ LogicalResult ModelReader::readProgramAttention(AttentionOp attention,
   step.in = q;
   step.keyInput = inputs[0];
   step.valueInput = inputs[1];
-  step.stageLayer = stage;
+  step.stageLayer = int32_t(index);
   step.out = newValue(outputInput, layer.heads * layer.headDim);
   steps->push_back(std::move(step));
   model.layers.push_back(std::move(layer));
   return success();
 }
 
-LogicalResult ModelReader::readTrigram(tensor::InsertSliceOp last,
-                                       int32_t stage) {
+LogicalResult ModelReader::readTrigram(tensor::InsertSliceOp last) {
   auto type = cast<ShapedType>(last.getType());
   int64_t width = type.getShape().back();
   if (!type.hasStaticShape() ||
@@ -1976,7 +1974,6 @@ LogicalResult ModelReader::readTrigram(tensor::InsertSliceOp last,
     StepDesc step = *lookup;
     step.rowShift = shift;
     step.column = offsets.back();
-    step.stageLayer = stage;
     lookups.push_back(std::move(step));
   }
   out = newValue(last.getResult(), width);
@@ -1988,8 +1985,7 @@ LogicalResult ModelReader::readTrigram(tensor::InsertSliceOp last,
   return success();
 }
 
-LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op,
-                                              int32_t stage) {
+LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op) {
   int64_t rows = model.batch * model.seqLen;
   // An embedding lookup: rows of a table picked by token ids.
   if (bodyHas(op, "tensor.extract")) {
@@ -2114,7 +2110,6 @@ LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op,
     step.name = llvm::formatv("step{0}.add", steps->size()).str();
     step.in = va;
     step.other = vb;
-    step.stageLayer = stage;
     step.out = newValue(op->getResult(0), (*widths)[size_t(va)]);
     steps->push_back(std::move(step));
     return success();
@@ -2140,7 +2135,6 @@ LogicalResult ModelReader::readProgramGeneric(linalg::GenericOp op,
   StepDesc step;
   step.name = llvm::formatv("step{0}.vector", steps->size()).str();
   step.in = value;
-  step.stageLayer = stage;
   // The constant's map must reach only the columns for a vector.
   AffineMap map = op.getIndexingMapsArray()[va >= 0 ? 1 : 0];
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -2329,7 +2323,6 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
     explained.insert(used.begin(), used.end());
   }
   unsigned seen = 0;
-  unsigned layers = unsigned(attentions.size());
   for (Operation &op : func.getBody().front()) {
     if (!live.contains(&op) || explained.contains(&op))
       continue;
@@ -2337,9 +2330,8 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
             tensor::ExtractSliceOp, tensor::PadOp, linalg::TransposeOp>(op) ||
         isShapeOnly(&op))
       continue;
-    int32_t stage = int32_t(std::min(seen, layers - 1));
     if (auto attention = dyn_cast<AttentionOp>(op)) {
-      if (failed(readProgramAttention(attention, seen, stage)))
+      if (failed(readProgramAttention(attention, seen)))
         return failure();
       ++seen;
       continue;
@@ -2378,7 +2370,6 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
       step.kind = StepKind::Project;
       step.name = name;
       step.in = in;
-      step.stageLayer = stage;
       step.ffn = !ffn.empty();
       Value result = absorbBias(matmul->getResult(0), *weight, explained);
       step.weight = std::move(*weight);
@@ -2387,7 +2378,7 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
       continue;
     }
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
-      if (failed(readProgramGeneric(generic, stage)))
+      if (failed(readProgramGeneric(generic)))
         return failure();
       continue;
     }
@@ -2396,7 +2387,7 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
         auto next = dyn_cast<tensor::InsertSliceOp>(user);
         return next && next.getDest() == insert.getResult();
       });
-      if (!inner && failed(readTrigram(insert, stage)))
+      if (!inner && failed(readTrigram(insert)))
         return failure();
       continue;
     }
@@ -2437,7 +2428,7 @@ FailureOr<ModelDesc> ModelReader::readProgram() {
       layer = int32_t(step.layer);
       continue;
     }
-    if (step.kind == StepKind::Lookup || step.stageLayer < 0) {
+    if (step.kind == StepKind::Lookup) {
       step.stageLayer = -1;
       continue;
     }
