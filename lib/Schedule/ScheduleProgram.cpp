@@ -182,8 +182,11 @@ llvm::Error Scheduler::addProgramTensors() {
   const ProgramDesc &program = *model.program;
   int64_t R = totalRows();
   size_t count = program.widths.size();
-  // The last step that reads each value; outputs stay to the end.
+
+  // The last step that reads each value (outputs stay to the end), and how
+  // many steps write it (the lookups of a trigram write one value).
   std::vector<int64_t> lastUse(count, -1), firstDef(count, -1);
+  std::vector<unsigned> writers(count, 0);
   int64_t end = int64_t(program.steps.size());
   for (auto [i, step] : llvm::enumerate(program.steps)) {
     for (int value : {step.in, step.other, step.keyInput, step.valueInput})
@@ -191,9 +194,11 @@ llvm::Error Scheduler::addProgramTensors() {
         lastUse[size_t(value)] = int64_t(i);
     if (firstDef[size_t(step.out)] < 0)
       firstDef[size_t(step.out)] = int64_t(i);
+    ++writers[size_t(step.out)];
   }
   for (const ProgramOutput &output : program.outputs)
     lastUse[size_t(output.value)] = end;
+
   // Greedy pool: a value takes a free tensor at its first definition and
   // returns it after its last use. An attention never writes over its
   // queries. Every other step reads its input tiles before it stores the
@@ -204,19 +209,22 @@ llvm::Error Scheduler::addProgramTensors() {
   std::vector<int> slotOf(count, -1);
   std::vector<bool> busy;
   valueTensor.assign(count, "");
+
   for (size_t i = 0; i < program.steps.size(); ++i) {
     const StepDesc &step = program.steps[i];
     int64_t index = int64_t(i);
     if (slotOf[size_t(step.out)] < 0) {
-      std::vector<bool> freeNow = busy;
+      // The tensors busy during this step, minus those of inputs it reads
+      // for the last time.
+      std::vector<bool> busyNow = busy;
       if (step.kind != StepKind::Attention)
         for (int value : {step.in, step.other})
           if (value >= 0 && lastUse[size_t(value)] == index &&
               slotOf[size_t(value)] >= 0)
-            freeNow[size_t(slotOf[size_t(value)])] = false;
+            busyNow[size_t(slotOf[size_t(value)])] = false;
       int slot = -1;
-      for (size_t s = 0; s < freeNow.size() && slot < 0; ++s)
-        if (!freeNow[s])
+      for (size_t s = 0; s < busyNow.size() && slot < 0; ++s)
+        if (!busyNow[s])
           slot = int(s);
       if (slot < 0) {
         slot = int(busy.size());
@@ -229,19 +237,18 @@ llvm::Error Scheduler::addProgramTensors() {
       busy[size_t(slot)] = true;
       valueTensor[size_t(step.out)] = llvm::formatv("value{0}", slot).str();
     }
+
     for (int value : {step.in, step.other, step.keyInput, step.valueInput})
       if (value >= 0 && lastUse[size_t(value)] == index &&
           slotOf[size_t(value)] >= 0 &&
           slotOf[size_t(value)] != slotOf[size_t(step.out)])
         busy[size_t(slotOf[size_t(value)])] = false;
-    // A value written and never read frees its tensor at once.
+    // A value written once and never read frees its tensor at once.
     if (lastUse[size_t(step.out)] < index + 1 &&
-        firstDef[size_t(step.out)] == index &&
-        !llvm::any_of(program.steps, [&](const StepDesc &later) {
-          return &later != &step && later.out == step.out;
-        }))
+        firstDef[size_t(step.out)] == index && writers[size_t(step.out)] == 1)
       busy[size_t(slotOf[size_t(step.out)])] = false;
   }
+
   for (const ProgramOutput &output : program.outputs)
     if (valueTensor[size_t(output.value)].empty())
       return makeError(llvm::formatv(
@@ -331,6 +338,7 @@ llvm::Error Scheduler::scheduleLookup(const StepDesc &step) {
   std::string what = stepWhat(step);
   ALLOC(ids, token, rows * 4, what + ": the token ids of a tile");
   ALLOC(table, token, rows * E * 4, what + ": a tile of table rows");
+
   // Rows whose source token lies outside the sequence are zero: one row
   // of the zero table, stored once per such row.
   bool zeroRows = step.rowShift != 0;
@@ -346,6 +354,7 @@ llvm::Error Scheduler::scheduleLookup(const StepDesc &step) {
               E * 4, E * 4);
     }
   }
+
   for (int64_t b = 0; b < model.batch; ++b) {
     // Destination rows [lo, hi) read token rows [lo + shift, hi + shift).
     int64_t lo = std::max<int64_t>(0, -step.rowShift);
@@ -394,6 +403,7 @@ llvm::Error Scheduler::scheduleElementwise(const StepDesc &step) {
       bias = b;
     }
   }
+
   // Two row tiles: the input and the second operand. A constant table
   // repeats per sequence, so tiles do not cross a sequence boundary.
   Role rowsRole = Role::Token;
@@ -409,6 +419,7 @@ llvm::Error Scheduler::scheduleElementwise(const StepDesc &step) {
   ALLOC(x, arena(rowsRole), rows * width * 4, what + ": a row tile");
   ALLOC(y, arena(rowsRole), rows * width * 4,
         what + ": a tile of the second operand");
+
   for (int64_t b = 0; b * S < R; ++b) {
     for (int64_t r0 = 0; r0 < S; r0 += rows) {
       int64_t tr = std::min(rows, S - r0);

@@ -624,9 +624,10 @@ private:
   llvm::DenseMap<Value, int> valueOf;
   std::vector<int64_t> *widths = nullptr;
   std::vector<::lapa::schedule::StepDesc> *steps = nullptr;
-  /// Returns the program value that a tensor is, through views and copies,
-  /// or -1 when it is none.
+  /// Returns the program value that a tensor carries, through views and
+  /// copies, or -1 when it carries no value.
   int findValue(Value value);
+  /// Creates a program value of `width` columns for `value`.
   int newValue(Value value, int64_t width);
   LogicalResult readProgramAttention(AttentionOp attention, unsigned index);
   LogicalResult readProgramGeneric(linalg::GenericOp op);
@@ -2190,12 +2191,14 @@ LogicalResult ModelReader::readProgramOutput(Value result, unsigned index) {
   for (Value v = value; v != skipReshapes(v); v = v.getDefiningOp()->getOperand(0))
     explained.insert(v.getDefiningOp());
   value = skipReshapes(value);
+
   output.value = findValue(value);
   if (output.value >= 0) {
     output.columns = (*widths)[size_t(output.value)];
     model.program->outputs.push_back(std::move(output));
     return success();
   }
+
   // Columns of a value: a slice of the value or of a permuted copy of it.
   auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
   if (slice) {
@@ -2474,8 +2477,8 @@ FailureOr<ModelDesc> mlir::lapa::extractModel(
       capture(programDiags, [&] { return programReader.readProgram(); });
   bool useProgram = succeeded(program) || programReader.failedOnInputs() ||
                     programReader.layersRead() > templateReader.layersRead();
-  // The other reader's first error, as a note on the first error shown.
-  std::vector<Diagnostic> &shown = useProgram ? programDiags : templateDiags;
+  // The other reader's first error, as a note on the first error reported.
+  std::vector<Diagnostic> &reported = useProgram ? programDiags : templateDiags;
   std::vector<Diagnostic> &other = useProgram ? templateDiags : programDiags;
   auto firstError = [](std::vector<Diagnostic> &diags) -> Diagnostic * {
     for (Diagnostic &diag : diags)
@@ -2484,7 +2487,7 @@ FailureOr<ModelDesc> mlir::lapa::extractModel(
     return nullptr;
   };
   if (!succeeded(program))
-    if (Diagnostic *main = firstError(shown))
+    if (Diagnostic *main = firstError(reported))
       if (Diagnostic *alternative = firstError(other))
         main->attachNote(alternative->getLocation())
             << (useProgram ? "read with the pre-norm layer template instead: "
@@ -2492,7 +2495,7 @@ FailureOr<ModelDesc> mlir::lapa::extractModel(
                              "for bottleneck layers such as MobileBERT's) "
                              "instead: ")
             << alternative->str();
-  for (Diagnostic &diag : shown)
+  for (Diagnostic &diag : reported)
     context->getDiagEngine().emit(std::move(diag));
   if (useProgram)
     return program;

@@ -44,7 +44,7 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Parse NAME=VALUE entries.
-    llvm::StringMap<std::string> wanted;
+    llvm::StringMap<std::string> requested;
     for (const std::string &entry : values) {
       auto [name, value] = StringRef(entry).split('=');
       if (name.empty() || value.empty() || !StringRef(entry).contains('=')) {
@@ -53,7 +53,7 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
             << "' is not NAME=VALUE; write for example arg1=1";
         return signalPassFailure();
       }
-      if (!wanted.try_emplace(name.trim(), value.trim().str()).second) {
+      if (!requested.try_emplace(name.trim(), value.trim().str()).second) {
         emitError(module.getLoc())
             << "lapa-bind-inputs names '" << name.trim()
             << "' twice; give each argument one value";
@@ -68,8 +68,8 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
       for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         std::string name, text;
         for (const std::string &candidate : argumentNames(func, i)) {
-          auto it = wanted.find(candidate);
-          if (it != wanted.end()) {
+          auto it = requested.find(candidate);
+          if (it != requested.end()) {
             name = candidate;
             text = it->second;
           }
@@ -141,7 +141,7 @@ struct BindInputs : public ::mlir::lapa::impl::LapaBindInputsBase<BindInputs> {
         ++numBound;
       }
     }
-    for (auto &entry : wanted)
+    for (auto &entry : requested)
       if (!found.count(entry.getKey())) {
         emitError(module.getLoc())
             << "lapa-bind-inputs: no function argument is named '"

@@ -25,7 +25,7 @@ using namespace mlir::lapa;
 
 namespace {
 
-/// The tagged projection of `role` for attention `index`, or null.
+/// Returns the tagged projection of `role` for attention `index`, or null.
 linalg::MatmulOp findProjection(func::FuncOp func, int64_t index,
                                 StringRef role) {
   linalg::MatmulOp found;
@@ -38,7 +38,7 @@ linalg::MatmulOp findProjection(func::FuncOp func, int64_t index,
   return found;
 }
 
-/// True when the matmul accumulates into a fill of zero.
+/// Returns whether the matmul accumulates into a fill of zero.
 bool startsAtZero(linalg::MatmulOp matmul) {
   auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   if (!fill)
@@ -247,11 +247,11 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
       RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
       qlog.getResult(), khatHeads.getResult()[0], predictorAttr,
       attention.getCausalAttr());
-  int64_t kept = int64_t(std::ceil(config.keepRatio * double(keys)));
-  kept = std::max<int64_t>(1, std::min<int64_t>(kept, keys));
+  int64_t keptKeys = int64_t(std::ceil(config.keepRatio * double(keys)));
+  keptKeys = std::max<int64_t>(1, std::min<int64_t>(keptKeys, keys));
   auto select = SelectOp::create(
       builder, loc,
-      RankedTensorType::get({batch, heads, queries, kept}, intType(32)),
+      RankedTensorType::get({batch, heads, queries, keptKeys}, intType(32)),
       RankedTensorType::get({batch, kvHeads, keys}, builder.getI1Type()),
       scores.getScores(), scores.getCandidates(), predictorAttr,
       /*score_scale=*/FloatAttr(), attention.getCausalAttr());

@@ -7,7 +7,7 @@ with --input-seed 12345, as the i32 tensor "tokens".
 
 `mobilebert_reference.py layer0 GRAPH.mlir OUT.mlir` copies the graph
 with the first layer's output (%204, [1 x 384 x 512], after the output
-bottleneck's residual addition) as its only result: a random network
+bottleneck's residual addition) as its only result. A random network
 without normalization amplifies INT8 rounding from layer to layer, so the
 whole 24-layer graph is compared by its structure and the first layer by
 its values.
