@@ -2,6 +2,7 @@
 
 #include "Emitter.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -65,16 +66,49 @@ Access lapa::schedule::access1d(const Slot &slot, uint64_t byteOffset,
   return {slot.buffer, slot.offset + byteOffset, bytes};
 }
 
+size_t GranuleRuns::firstOverlap(uint32_t granule) const {
+  auto it = std::partition_point(runs.begin(), runs.end(), [&](const Run &run) {
+    return run.end <= granule;
+  });
+  return static_cast<size_t>(it - runs.begin());
+}
+
+void GranuleRuns::assign(uint32_t first, uint32_t end, int32_t instruction) {
+  if (first >= end)
+    return;
+  size_t begin = firstOverlap(first);
+  size_t stop = begin;
+  while (stop < runs.size() && runs[stop].first < end)
+    ++stop;
+  // The parts of the first and last overlapping runs outside the range
+  // survive.
+  llvm::SmallVector<Run, 3> replacement;
+  if (begin < stop && runs[begin].first < first)
+    replacement.push_back({runs[begin].first, first, runs[begin].instruction});
+  if (instruction >= 0)
+    replacement.push_back({first, end, instruction});
+  if (begin < stop && runs[stop - 1].end > end)
+    replacement.push_back({end, runs[stop - 1].end, runs[stop - 1].instruction});
+  size_t removed = stop - begin;
+  if (replacement.size() <= removed) {
+    std::copy(replacement.begin(), replacement.end(), runs.begin() + begin);
+    runs.erase(runs.begin() + begin + replacement.size(), runs.begin() + stop);
+  } else {
+    std::copy(replacement.begin(), replacement.begin() + removed,
+              runs.begin() + begin);
+    runs.insert(runs.begin() + stop, replacement.begin() + removed,
+                replacement.end());
+  }
+}
+
 Emitter::Emitter(isa::StreamFile &stream,
                  const hardware::HardwareConfig &config)
     : file(stream) {
-  for (const hardware::BufferConfig &buffer : config.buffers) {
-    size_t granules = (buffer.bytes + kGranule - 1) / kGranule;
-    lastWriter.emplace_back(granules, -1);
-    std::array<int32_t, isa::kNumUnits> none;
-    none.fill(-1);
-    lastReader.emplace_back(granules, none);
-  }
+  for (const hardware::BufferConfig &buffer : config.buffers)
+    granules.push_back(
+        static_cast<uint32_t>((buffer.bytes + kGranule - 1) / kGranule));
+  lastWriter.resize(granules.size());
+  lastReader.resize(granules.size());
   for (auto &row : consumed)
     row.fill(-1);
 }
@@ -88,33 +122,30 @@ uint32_t Emitter::emit(isa::Instruction inst, llvm::ArrayRef<Access> reads,
   std::array<int64_t, isa::kNumUnits> after;
   after.fill(-1);
   auto needWriter = [&](int32_t writer) {
-    if (writer < 0)
-      return;
     unsigned writerUnit = units[writer];
     if (writerUnit != unit)
       after[writerUnit] = std::max<int64_t>(after[writerUnit], writer);
   };
-  auto granuleRange = [](const Access &a) {
+  // The granules [first, end) of an access, clipped to its buffer.
+  auto granuleRange = [&](const Access &a) {
     uint64_t first = a.offset / kGranule;
     uint64_t last = a.bytes ? (a.offset + a.bytes - 1) / kGranule : first;
-    return std::make_pair(first, last);
+    uint64_t size = granules[a.buffer];
+    return std::make_pair(static_cast<uint32_t>(std::min(first, size)),
+                          static_cast<uint32_t>(std::min(last + 1, size)));
   };
   for (const Access &read : reads) {
-    auto [first, last] = granuleRange(read);
-    auto &writers = lastWriter[read.buffer];
-    for (uint64_t g = first; g <= last && g < writers.size(); ++g)
-      needWriter(writers[g]);
+    auto [first, end] = granuleRange(read);
+    lastWriter[read.buffer].forEach(first, end, needWriter);
   }
   for (const Access &write : writes) {
-    auto [first, last] = granuleRange(write);
-    auto &writers = lastWriter[write.buffer];
-    auto &readers = lastReader[write.buffer];
-    for (uint64_t g = first; g <= last && g < writers.size(); ++g) {
-      needWriter(writers[g]);
-      for (unsigned other = 0; other < isa::kNumUnits; ++other)
-        if (other != unit && readers[g][other] >= 0)
-          after[other] = std::max<int64_t>(after[other], readers[g][other]);
-    }
+    auto [first, end] = granuleRange(write);
+    lastWriter[write.buffer].forEach(first, end, needWriter);
+    for (unsigned other = 0; other < isa::kNumUnits; ++other)
+      if (other != unit)
+        lastReader[write.buffer][other].forEach(first, end, [&](int32_t reader) {
+          after[other] = std::max<int64_t>(after[other], reader);
+        });
   }
 
   uint8_t wait = inst.waitMask();
@@ -133,19 +164,15 @@ uint32_t Emitter::emit(isa::Instruction inst, llvm::ArrayRef<Access> reads,
   units.push_back(static_cast<uint8_t>(unit));
 
   for (const Access &read : reads) {
-    auto [first, last] = granuleRange(read);
-    auto &readers = lastReader[read.buffer];
-    for (uint64_t g = first; g <= last && g < readers.size(); ++g)
-      readers[g][unit] = static_cast<int32_t>(index);
+    auto [first, end] = granuleRange(read);
+    lastReader[read.buffer][unit].assign(first, end,
+                                         static_cast<int32_t>(index));
   }
   for (const Access &write : writes) {
-    auto [first, last] = granuleRange(write);
-    auto &writers = lastWriter[write.buffer];
-    auto &readers = lastReader[write.buffer];
-    for (uint64_t g = first; g <= last && g < writers.size(); ++g) {
-      writers[g] = static_cast<int32_t>(index);
-      readers[g].fill(-1);
-    }
+    auto [first, end] = granuleRange(write);
+    lastWriter[write.buffer].assign(first, end, static_cast<int32_t>(index));
+    for (GranuleRuns &readers : lastReader[write.buffer])
+      readers.assign(first, end, -1);
   }
   return index;
 }

@@ -104,6 +104,35 @@ Access access1d(const Slot &slot, uint64_t byteOffset, uint64_t bytes);
 /// Granularity of dependency tracking; arenas align allocations to it.
 constexpr uint32_t kGranule = 256;
 
+/// The instruction that last touched each granule of a buffer, kept as
+/// runs of granules with the same instruction. A stream touches whole
+/// tiles, so a buffer holds a few hundred runs where it has tens of
+/// thousands of granules, and the emitter's cost follows the runs.
+class GranuleRuns {
+public:
+  /// Calls `fn(instruction)` for every run that overlaps granules
+  /// [first, end).
+  template <typename Fn>
+  void forEach(uint32_t first, uint32_t end, Fn fn) const {
+    for (size_t i = firstOverlap(first); i < runs.size() && runs[i].first < end;
+         ++i)
+      fn(runs[i].instruction);
+  }
+  /// Sets granules [first, end) to `instruction`, or to none when it is -1.
+  void assign(uint32_t first, uint32_t end, int32_t instruction);
+
+private:
+  struct Run {
+    uint32_t first;
+    uint32_t end;
+    int32_t instruction;
+  };
+  /// The index of the first run that ends after `granule`.
+  size_t firstOverlap(uint32_t granule) const;
+  /// Sorted by `first`; runs do not overlap.
+  std::vector<Run> runs;
+};
+
 class Emitter {
 public:
   Emitter(isa::StreamFile &stream, const hardware::HardwareConfig &config);
@@ -132,8 +161,11 @@ private:
   isa::StreamFile &file;
   /// The unit of every emitted instruction, by index.
   std::vector<uint8_t> units;
-  std::vector<std::vector<int32_t>> lastWriter;
-  std::vector<std::vector<std::array<int32_t, isa::kNumUnits>>> lastReader;
+  /// Per buffer: the granule count, the last writer of each granule, and
+  /// per unit the last reader since that write.
+  std::vector<uint32_t> granules;
+  std::vector<GranuleRuns> lastWriter;
+  std::vector<std::array<GranuleRuns, isa::kNumUnits>> lastReader;
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> consumed;
   uint64_t nextDram = 0;
   bool stageOpen = false;
