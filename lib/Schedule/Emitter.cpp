@@ -221,13 +221,13 @@ const isa::TensorInfo &Emitter::addTensor(llvm::StringRef name,
                           constant.end());
     info.constantOffset = offset;
   }
+  // The first tensor of a name wins, as a search of the memory map would.
+  addresses.try_emplace(info.name, info.dramAddress);
   file.tensors.push_back(std::move(info));
   return file.tensors.back();
 }
 
 uint64_t Emitter::addressOf(llvm::StringRef name) const {
-  for (const isa::TensorInfo &tensor : file.tensors)
-    if (tensor.name == name)
-      return tensor.dramAddress;
-  return UINT64_MAX;
+  auto found = addresses.find(name);
+  return found == addresses.end() ? UINT64_MAX : found->second;
 }

@@ -21,6 +21,7 @@
 #include "lapa/Target/Stream/Stream.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -169,6 +170,8 @@ private:
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> consumed;
   uint64_t nextDram = 0;
   bool stageOpen = false;
+  /// The DRAM address of each tensor by name.
+  llvm::StringMap<uint64_t> addresses;
 };
 
 } // namespace lapa::schedule

@@ -28,6 +28,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -975,9 +976,14 @@ Scheduler::finishSummary(ScheduleSummary *summary) {
     summary->rowTile = rowTile;
     summary->colTile = colTile;
     summary->innerTile = innerTile;
-    std::map<std::string, uint64_t> counts;
+    std::array<uint64_t, 256> byOpcode{};
     for (const Instruction &inst : file.instructions)
-      ++counts[std::string(isa::opcodeName(inst.opcode()))];
+      ++byOpcode[static_cast<uint8_t>(inst.opcode())];
+    std::map<std::string, uint64_t> counts;
+    for (unsigned raw = 0; raw < byOpcode.size(); ++raw)
+      if (byOpcode[raw])
+        counts[std::string(isa::opcodeName(static_cast<isa::Opcode>(raw)))] =
+            byOpcode[raw];
     summary->opcodeCounts.assign(counts.begin(), counts.end());
   }
   return std::move(file);

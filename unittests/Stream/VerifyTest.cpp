@@ -229,7 +229,7 @@ TEST(StreamVerify, ReluAccessesAndChecks) {
   EXPECT_EQ(verifyError(inst), "");
 
   // x and y are 4 rows of 16 f32 with stride 16: 3 * 64 + 64 = 256 bytes.
-  std::vector<BufferAccess> accesses = bufferAccesses(inst);
+  BufferAccessList accesses = bufferAccesses(inst);
   ASSERT_EQ(accesses.size(), 2u);
   EXPECT_EQ(accesses[0].field, "x");
   EXPECT_EQ(accesses[0].buffer, TempBuffer);
@@ -353,7 +353,7 @@ TEST(StreamVerify, RejectsMasksAndRecords) {
 
 TEST(StreamVerify, BitmapAccessRanges) {
   // gemm gather: rows 3..6 of the mask are bits 3..6, all in byte 0x10.
-  std::vector<BufferAccess> accesses =
+  BufferAccessList accesses =
       bufferAccesses(makeSampleStream().instructions[3]);
   ASSERT_EQ(accesses.size(), 4u);
   EXPECT_EQ(accesses[3].field, "row_mask");

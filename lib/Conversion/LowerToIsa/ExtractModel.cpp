@@ -162,6 +162,13 @@ std::optional<std::vector<float>> readConstantFloats(Value value) {
 }
 
 std::optional<double> readScalarConstant(Value value) {
+  // A splat (the usual zero accumulator of a matmul) is read without
+  // expanding it: LLaMA-2-7B's are 40 x 11008.
+  Attribute constant;
+  if (matchPattern(value, m_Constant(&constant)))
+    if (auto dense = dyn_cast<DenseElementsAttr>(constant))
+      if (dense.isSplat() && dense.getElementType().isF32())
+        return dense.getSplatValue<float>();
   if (auto floats = readConstantFloats(value)) {
     if (floats->empty())
       return std::nullopt;
@@ -609,6 +616,36 @@ public:
   ModelReader(func::FuncOp func,
               const ::lapa::predict::PredictorConfig &defaultPredictor)
       : func(func), defaultPredictor(defaultPredictor) {}
+
+  /// The ops with the layer tags readLayer looks for, in walk order. One
+  /// walk fills them; a walk per layer (and one per candidate down
+  /// projection) would cost LLaMA-2-7B's 9,000 ops thousands of times.
+  struct TaggedOps {
+    SmallVector<linalg::LinalgOp> residuals, ffnUp, ffnGate, ffnDown;
+  } tagged;
+  bool taggedIndexed = false;
+  void indexTaggedOps() {
+    if (taggedIndexed)
+      return;
+    taggedIndexed = true;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::GenericOp>(op.getOperation()) &&
+          tagOf(op, "lapa.layer") == "residual")
+        tagged.residuals.push_back(op);
+      StringRef role = tagOf(op, "lapa.ffn");
+      if (role == "up")
+        tagged.ffnUp.push_back(op);
+      else if (role == "gate")
+        tagged.ffnGate.push_back(op);
+      else if (role == "down")
+        tagged.ffnDown.push_back(op);
+    });
+  }
+
+  /// The projections tagged with each `lapa.attention_index`, in walk
+  /// order; filled by the first findProjections.
+  llvm::DenseMap<int64_t, SmallVector<linalg::LinalgOp, 8>> taggedProjections;
+  bool projectionsIndexed = false;
 
   FailureOr<ModelDesc> read();
   /// Reads a graph that does not follow the layer template as a program
@@ -1110,15 +1147,21 @@ LogicalResult ModelReader::readRotary(AttentionOp attention, Value qProjection,
 LogicalResult ModelReader::findProjections(
     AttentionOp attention, unsigned index, ArrayRef<const char *> names,
     MutableArrayRef<linalg::LinalgOp> projections, const std::string &prefix) {
-  func.walk([&](linalg::LinalgOp op) {
-    auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index");
-    if (!attr || attr.getInt() != int64_t(index))
-      return;
+  // One walk indexes the tagged projections of every attention; a walk
+  // per layer would cost the whole function once per layer.
+  if (!projectionsIndexed) {
+    func.walk([&](linalg::LinalgOp op) {
+      if (auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index"))
+        taggedProjections[attr.getInt()].push_back(op);
+    });
+    projectionsIndexed = true;
+  }
+  for (linalg::LinalgOp op : taggedProjections.lookup(int64_t(index))) {
     StringRef role = tagOf(op, "lapa.projection");
     for (size_t i = 0; i < names.size(); ++i)
       if (role == names[i])
         projections[i] = op;
-  });
+  }
   for (size_t i = 0; i < names.size(); ++i)
     if (!projections[i]) {
       error(attention, prefix + " has no " + names[i] +
@@ -1235,17 +1278,18 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   boundary.insert(results[3]);
 
   // Residual, norm and feed-forward block.
+  indexTaggedOps();
   auto findResidual = [&](Value a, Value b) -> Operation * {
     Operation *found = nullptr;
-    func.walk([&](linalg::GenericOp op) {
-      if (tagOf(op, "lapa.layer") != "residual" || op.getNumDpsInputs() != 2)
-        return;
+    for (linalg::LinalgOp op : tagged.residuals) {
+      if (op.getNumDpsInputs() != 2)
+        continue;
       Value l = skipReshapes(op.getDpsInputs()[0]);
       Value r = skipReshapes(op.getDpsInputs()[1]);
       if ((l == skipReshapes(a) && r == skipReshapes(b)) ||
           (l == skipReshapes(b) && r == skipReshapes(a)))
         found = op;
-    });
+    }
     return found;
   };
   Operation *residual1 = findResidual(x, results[3]);
@@ -1271,26 +1315,27 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   linalg::LinalgOp gate, up, down;
   NormResult ffnNorm;
   bool found = false;
-  WalkResult walk = func.walk([&](linalg::LinalgOp op) {
-    if (tagOf(op, "lapa.ffn") != "up")
-      return WalkResult::advance();
+  bool normFailed = false;
+  for (linalg::LinalgOp op : tagged.ffnUp) {
     Value lhs = skipReshapes(op.getDpsInputs()[0]);
     Operation *def = lhs.getDefiningOp();
     StringRef tag = tagOf(def, "lapa.layer");
     if (tag != "rms_norm" && tag != "layer_norm")
-      return WalkResult::advance();
+      continue;
     FailureOr<NormResult> n = readNorm(lhs, prefix + " feed-forward norm");
-    if (failed(n))
-      return WalkResult::interrupt();
+    if (failed(n)) {
+      normFailed = true;
+      break;
+    }
     if (skipReshapes(n->input) != skipReshapes(h))
-      return WalkResult::advance();
+      continue;
     up = op;
     ffnNorm = *n;
     found = true;
-    return WalkResult::interrupt();
-  });
+    break;
+  }
   if (!found) {
-    if (walk.wasInterrupted())
+    if (normFailed)
       return failure();
     // No feed-forward block reads h: the layer ends after the residual.
     layer.hasFfn = false;
@@ -1299,11 +1344,9 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
     return success();
   }
   Value ffnIn = skipReshapes(up.getDpsInputs()[0]);
-  func.walk([&](linalg::LinalgOp op) {
-    StringRef role = tagOf(op, "lapa.ffn");
-    if (role == "gate" && skipReshapes(op.getDpsInputs()[0]) == ffnIn)
+  for (linalg::LinalgOp op : tagged.ffnGate)
+    if (skipReshapes(op.getDpsInputs()[0]) == ffnIn)
       gate = op;
-  });
   layer.ffnNorm = ffnNorm.desc;
   FailureOr<WeightDesc> upWeight = readWeight(up, prefix + " up projection");
   if (failed(upWeight))
@@ -1323,14 +1366,13 @@ LogicalResult ModelReader::readLayer(unsigned index, AttentionOp attention,
   }
   // The down projection: added to h by the second residual.
   Operation *residual2 = nullptr;
-  func.walk([&](linalg::LinalgOp op) {
-    if (tagOf(op, "lapa.ffn") != "down" || residual2)
-      return;
+  for (linalg::LinalgOp op : tagged.ffnDown) {
     if (Operation *r = findResidual(h, op->getResult(0))) {
       down = op;
       residual2 = r;
+      break;
     }
-  });
+  }
   if (!down) {
     error(up, prefix + " has no down projection added back to the residual "
                        "stream");

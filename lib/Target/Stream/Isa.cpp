@@ -165,11 +165,17 @@ const OpcodeEntry kOpcodes[] = {
     {Opcode::LoadRows, "load_rows", Unit::Dma, kNoFlags, kLoadRowsFields},
 };
 
+/// Finds an opcode's entry by table lookup: the verifier and the stream
+/// writers call this for every instruction of streams close to a million
+/// instructions long.
 const OpcodeEntry *findEntry(Opcode op) {
-  for (const OpcodeEntry &entry : kOpcodes)
-    if (entry.op == op)
-      return &entry;
-  return nullptr;
+  static const std::array<const OpcodeEntry *, 256> table = [] {
+    std::array<const OpcodeEntry *, 256> entries{};
+    for (const OpcodeEntry &entry : kOpcodes)
+      entries[static_cast<uint8_t>(entry.op)] = &entry;
+    return entries;
+  }();
+  return table[static_cast<uint8_t>(op)];
 }
 
 struct FlagEntry {

@@ -18,6 +18,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -438,29 +439,43 @@ std::vector<uint8_t> writeStages(const StreamFile &stream) {
   return out;
 }
 
-std::vector<uint8_t> writeInstructions(const StreamFile &stream) {
-  std::vector<uint8_t> out;
-  out.reserve(stream.instructions.size() * kInstructionBytes);
-  ByteWriter writer(out);
+/// Appends the instructions section to `out`, writing each word in
+/// place.
+void appendInstructions(const StreamFile &stream, std::vector<uint8_t> &out) {
+  size_t start = out.size();
+  out.resize(start + stream.instructions.size() * kInstructionBytes);
+  uint8_t *next = out.data() + start;
   for (const Instruction &inst : stream.instructions)
-    for (uint32_t word : inst.words)
-      writer.u32(word);
-  return out;
+    for (uint32_t word : inst.words) {
+      llvm::support::endian::write32le(next, word);
+      next += 4;
+    }
 }
 
 } // namespace
 
 std::vector<uint8_t> writeBinary(const StreamFile &stream) {
-  std::vector<uint8_t> sections[kSectionCount] = {
-      writeMemoryMap(stream), stream.constants, writePredictors(stream),
-      writeStages(stream), writeInstructions(stream)};
+  std::vector<uint8_t> memoryMap = writeMemoryMap(stream);
+  std::vector<uint8_t> predictors = writePredictors(stream);
+  std::vector<uint8_t> stages = writeStages(stream);
+  // The instructions (null) are written straight into the output, and the
+  // constants are not copied twice: both can be tens of megabytes.
+  const std::vector<uint8_t> *sections[kSectionCount] = {
+      &memoryMap, &stream.constants, &predictors, &stages, nullptr};
+  const uint64_t sizes[kSectionCount] = {
+      memoryMap.size(), stream.constants.size(), predictors.size(),
+      stages.size(), stream.instructions.size() * uint64_t(kInstructionBytes)};
   const uint32_t counts[kSectionCount] = {
       static_cast<uint32_t>(stream.tensors.size()), 0,
       static_cast<uint32_t>(stream.predictors.size()),
       static_cast<uint32_t>(stream.stages.size()),
       static_cast<uint32_t>(stream.instructions.size())};
 
+  uint64_t total = alignTo8(kSectionTableEnd + stream.configName.size());
+  for (uint64_t size : sizes)
+    total = alignTo8(total + size);
   std::vector<uint8_t> out;
+  out.reserve(total);
   ByteWriter writer(out);
   writer.bytes(llvm::StringRef(kStreamMagic, sizeof(kStreamMagic)));
   writer.u32(stream.version);
@@ -474,13 +489,16 @@ std::vector<uint8_t> writeBinary(const StreamFile &stream) {
     writer.u32(i + 1);
     writer.u32(counts[i]);
     writer.u64(offset);
-    writer.u64(sections[i].size());
-    offset = alignTo8(offset + sections[i].size());
+    writer.u64(sizes[i]);
+    offset = alignTo8(offset + sizes[i]);
   }
   writer.bytes(stream.configName);
   for (unsigned i = 0; i < kSectionCount; ++i) {
     writer.padTo8();
-    out.insert(out.end(), sections[i].begin(), sections[i].end());
+    if (sections[i])
+      out.insert(out.end(), sections[i]->begin(), sections[i]->end());
+    else
+      appendInstructions(stream, out);
   }
   return out;
 }

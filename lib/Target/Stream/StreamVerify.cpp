@@ -198,11 +198,11 @@ public:
     }
   }
 
-  std::vector<BufferAccess> take() { return std::move(accesses); }
+  BufferAccessList take() { return std::move(accesses); }
 
 private:
   const Instruction &inst;
-  std::vector<BufferAccess> accesses;
+  BufferAccessList accesses;
 };
 
 } // namespace
@@ -211,7 +211,7 @@ private:
 // them: i8 up to 8 bits, else i32.
 uint64_t containerBytes(unsigned bits) { return bits <= 8 ? 1 : 4; }
 
-std::vector<BufferAccess>
+BufferAccessList
 bufferAccesses(const Instruction &inst,
                const predict::PredictorConfig *record) {
   AccessBuilder add(inst);
@@ -401,32 +401,40 @@ using hardware::HardwareConfig;
 // Returns the configuration components that may read or write buffers for an
 // opcode. Predict runs a whole prediction on the speculation unit, so any of
 // its parts may be the one the buffer lists.
-std::vector<llvm::StringRef> componentsOf(Opcode op) {
+llvm::ArrayRef<llvm::StringRef> componentsOf(Opcode op) {
+  static const llvm::StringRef dma[] = {"dma"};
+  static const llvm::StringRef shift[] = {"shift_array"};
+  static const llvm::StringRef encode[] = {"leading_one_encoders"};
+  static const llvm::StringRef predict[] = {
+      "filter", "multiplier_array", "shift_array", "leading_one_encoders"};
+  static const llvm::StringRef filter[] = {"filter"};
+  static const llvm::StringRef mac[] = {"mac_array"};
+  static const llvm::StringRef softmax[] = {"softmax"};
+  static const llvm::StringRef vector[] = {"vector"};
   switch (opcodeUnit(op)) {
   case Unit::Dma:
-    return {"dma"};
+    return dma;
   case Unit::Shift:
-    return {"shift_array"};
+    return shift;
   case Unit::Encode:
-    return {"leading_one_encoders"};
+    return encode;
   case Unit::Filter:
     if (op == Opcode::Predict)
-      return {"filter", "multiplier_array", "shift_array",
-              "leading_one_encoders"};
-    return {"filter"};
+      return predict;
+    return filter;
   case Unit::Mac:
-    return {"mac_array"};
+    return mac;
   case Unit::Softmax:
-    return {"softmax"};
+    return softmax;
   case Unit::Vector:
-    return {"vector"};
+    return vector;
   }
   return {};
 }
 
 // Returns a description of the missing part, or "" when the configuration
 // has the hardware `op` runs on.
-std::string missingUnit(Opcode op, const HardwareConfig &config) {
+std::string_view missingUnit(Opcode op, const HardwareConfig &config) {
   const auto &spec = config.speculationUnit;
   switch (opcodeUnit(op)) {
   case Unit::Shift:
@@ -484,7 +492,7 @@ llvm::Error checkBufferAccess(const Instruction &inst,
         name, access.field, access.begin, access.end, access.buffer,
         buffer.name, size));
 
-  std::vector<llvm::StringRef> components = componentsOf(op);
+  llvm::ArrayRef<llvm::StringRef> components = componentsOf(op);
   if (access.read && !listsComponent(buffer.readers, components))
     return makeError(llvm::formatv(
         "{0}: field '{1}' reads buffer {2} ({3}), but its readers do not "
@@ -551,7 +559,7 @@ llvm::Error checkWrittenStrides(const Instruction &inst) {
     uint32_t widthValue;
     uint32_t rows;
   };
-  std::vector<Rows> checks;
+  llvm::SmallVector<Rows, 4> checks;
   switch (inst.opcode()) {
   case Opcode::Load:
   case Opcode::LoadRows:
@@ -615,7 +623,7 @@ llvm::Error verifyInstruction(const Instruction &inst,
   Opcode op = inst.opcode();
   std::string_view name = opcodeName(op);
 
-  std::string missing = missingUnit(op, config);
+  std::string_view missing = missingUnit(op, config);
   if (!missing.empty())
     return makeError(llvm::formatv("{0}: runs on the {1} unit, but "
                                    "configuration '{2}' has no {3}",

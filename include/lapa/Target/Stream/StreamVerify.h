@@ -18,6 +18,7 @@
 #include "lapa/Target/Stream/Isa.h"
 #include "lapa/Target/Stream/Stream.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -50,6 +51,10 @@ struct BufferAccess {
   bool write = false;
 };
 
+/// The accesses of one instruction; no instruction has more than six, so
+/// the list needs no allocation.
+using BufferAccessList = llvm::SmallVector<BufferAccess, 6>;
+
 /// The DRAM bytes a DMA instruction reads or writes.
 struct DramAccess {
   uint64_t begin = 0;
@@ -70,7 +75,7 @@ struct DramAccess {
 /// NOTE: the rows of B that Sddmm and Spmm read depend on the run-time
 /// index list. The range covers only the first row, so the simulator must
 /// check the others when it reads them.
-std::vector<BufferAccess>
+BufferAccessList
 bufferAccesses(const Instruction &inst,
                const predict::PredictorConfig *record = nullptr);
 

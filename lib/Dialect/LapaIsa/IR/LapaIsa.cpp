@@ -15,6 +15,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
@@ -343,6 +344,228 @@ LogicalResult mlir::lapa_isa::verifyInstructionFields(
   return success();
 }
 
+
+//===----------------------------------------------------------------------===//
+// Repeats and steps
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The iteration counts of the repeats around `op`, innermost first.
+SmallVector<int64_t, 4> enclosingCounts(Operation *op) {
+  SmallVector<int64_t, 4> counts;
+  for (Operation *parent = op->getParentOp(); parent;
+       parent = parent->getParentOp()) {
+    auto repeat = dyn_cast<RepeatOp>(parent);
+    if (!repeat)
+      break;
+    counts.push_back(repeat.getCountAttr().getInt());
+  }
+  return counts;
+}
+
+/// What one steppable field of an op is: its value in the first iteration,
+/// its range, and the word its step goes to.
+struct SteppedField {
+  int64_t base;
+  int64_t min;
+  int64_t max;
+  unsigned word;
+};
+
+/// Checks `steps` against the enclosing repeats. `lookup` returns the
+/// field a name stands for, or an error message.
+LogicalResult verifyStepList(
+    Operation *op, ArrayAttr steps,
+    llvm::function_ref<FailureOr<SteppedField>(StringRef, std::string &)>
+        lookup) {
+  if (!steps)
+    return success();
+  SmallVector<int64_t, 4> counts = enclosingCounts(op);
+  if (steps.size() != counts.size())
+    return op->emitOpError()
+           << "has " << steps.size() << " step dictionaries inside "
+           << counts.size()
+           << " lapa_isa.repeat ops; give one per enclosing repeat, "
+              "innermost first";
+  // The lowest and highest value of each named field over all iterations.
+  llvm::StringMap<std::pair<__int128, __int128>> ranges;
+  llvm::StringMap<SteppedField> fields;
+  for (auto [level, entry] : llvm::enumerate(steps)) {
+    auto dict = dyn_cast<DictionaryAttr>(entry);
+    if (!dict)
+      return op->emitOpError() << "has step entry " << level
+                               << " that is not a dictionary";
+    for (NamedAttribute named : dict) {
+      StringRef name = named.getName().getValue();
+      auto step = dyn_cast<IntegerAttr>(named.getValue());
+      if (!step)
+        return op->emitOpError() << "steps field `" << name
+                                 << "` by a value that is not an integer";
+      auto found = fields.find(name);
+      if (found == fields.end()) {
+        std::string why;
+        FailureOr<SteppedField> field = lookup(name, why);
+        if (failed(field))
+          return op->emitOpError() << "cannot step `" << name << "`: " << why;
+        found = fields.try_emplace(name, *field).first;
+        ranges[name] = {field->base, field->base};
+      }
+      __int128 span = static_cast<__int128>(counts[level] - 1) *
+                      step.getValue().getSExtValue();
+      auto &range = ranges[name];
+      if (span < 0)
+        range.first += span;
+      else
+        range.second += span;
+    }
+  }
+  for (auto &entry : ranges) {
+    const SteppedField &field = fields.find(entry.getKey())->second;
+    auto [low, high] = entry.getValue();
+    if (low < field.min || high > field.max)
+      return op->emitOpError()
+             << "field `" << entry.getKey() << "` steps outside ["
+             << field.min << ", " << field.max << "] in some iteration of "
+             << "its repeats (from " << static_cast<int64_t>(low) << " to "
+             << static_cast<int64_t>(high)
+             << "); use smaller steps or fewer iterations";
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
+                                          ArrayRef<FieldInfo> fields,
+                                          ArrayRef<Attribute> values,
+                                          ArrayAttr steps) {
+  return verifyStepList(
+      op, steps,
+      [&](StringRef name, std::string &why) -> FailureOr<SteppedField> {
+        for (auto [field, value] : llvm::zip_equal(fields, values)) {
+          if (name != field.name)
+            continue;
+          switch (field.kind) {
+          case FieldKind::Ref:
+          case FieldKind::OptRef: {
+            auto ref = dyn_cast_if_present<BufAttr>(value);
+            if (!ref) {
+              why = "the field is absent";
+              return failure();
+            }
+            return SteppedField{ref.getOffset(), 0, isa::kMaxBufferOffset,
+                                field.word};
+          }
+          case FieldKind::U32:
+            return SteppedField{cast<IntegerAttr>(value).getInt(), 0,
+                                int64_t(UINT32_MAX), field.word};
+          case FieldKind::Dram:
+            return SteppedField{cast<IntegerAttr>(value).getInt(), 0,
+                                (int64_t(1) << 48) - 1, 1};
+          case FieldKind::F32:
+            why = "an f32 field is the same in every iteration";
+            return failure();
+          }
+        }
+        why = "the op has no such field";
+        return failure();
+      });
+}
+
+LogicalResult RepeatOp::verify() {
+  int64_t count = getCountAttr().getInt();
+  if (count < 1)
+    return emitOpError() << "has count " << count
+                         << "; a repeat runs its body at least once";
+  if (count > UINT32_MAX)
+    return emitOpError() << "has count " << count << ", above "
+                         << UINT32_MAX;
+  return success();
+}
+
+namespace {
+/// The steps of leaf `op` for the repeat `distance` levels out from it.
+isa::WordSteps leafSteps(Operation *op, unsigned distance) {
+  isa::WordSteps steps{};
+  auto list = op->getAttrOfType<ArrayAttr>("steps");
+  if (!list || distance >= list.size())
+    return steps;
+  auto dict = cast<DictionaryAttr>(list[distance]);
+  if (llvm::isa<StageOp>(op)) {
+    if (auto layer = dict.getAs<IntegerAttr>("layer"))
+      steps[1] = layer.getInt();
+    return steps;
+  }
+  const InstructionEntry *entry = findEntry(op);
+  for (NamedAttribute named : dict)
+    for (const FieldInfo &field : entry->fields)
+      if (named.getName().getValue() == field.name)
+        steps[field.kind == FieldKind::Dram ? 1 : field.word] =
+            cast<IntegerAttr>(named.getValue()).getInt();
+  return steps;
+}
+} // namespace
+
+FailureOr<DictionaryAttr>
+mlir::lapa_isa::stepsDictionary(Operation *op, const isa::WordSteps &steps) {
+  Builder builder(op->getContext());
+  SmallVector<NamedAttribute> entries;
+  isa::WordSteps left = steps;
+  if (llvm::isa<StageOp>(op)) {
+    if (steps[1] != 0)
+      entries.push_back(builder.getNamedAttr(
+          "layer", builder.getI64IntegerAttr(steps[1])));
+    left[1] = 0;
+  } else {
+    const InstructionEntry *entry = findEntry(op);
+    for (const FieldInfo &field : entry->fields) {
+      unsigned word = field.kind == FieldKind::Dram ? 1 : field.word;
+      if (steps[word] != 0)
+        entries.push_back(builder.getNamedAttr(
+            field.name, builder.getI64IntegerAttr(steps[word])));
+      left[word] = 0;
+    }
+  }
+  if (llvm::any_of(left, [](int64_t step) { return step != 0; }))
+    return failure();
+  return builder.getDictionaryAttr(entries);
+}
+
+void mlir::lapa_isa::collectNodes(Block &block,
+                                  std::vector<isa::RepeatNode> &nodes,
+                                  std::vector<Operation *> &leafOps) {
+  for (Operation &op : block) {
+    if (auto repeat = dyn_cast<RepeatOp>(op)) {
+      isa::RepeatNode node;
+      node.kind = isa::RepeatNode::Kind::Repeat;
+      node.count = static_cast<uint32_t>(repeat.getCount());
+      size_t firstLeaf = leafOps.size();
+      collectNodes(repeat.getBody().front(), node.body, leafOps);
+      for (size_t l = firstLeaf; l < leafOps.size(); ++l) {
+        unsigned distance = 0;
+        for (Operation *parent = leafOps[l]->getParentOp(); parent != &op;
+             parent = parent->getParentOp())
+          ++distance;
+        node.steps.push_back(leafSteps(leafOps[l], distance));
+      }
+      nodes.push_back(std::move(node));
+    } else if (auto stage = dyn_cast<StageOp>(op)) {
+      isa::RepeatNode node;
+      node.kind = isa::RepeatNode::Kind::Stage;
+      node.stage = stage.getStage().str();
+      node.layer = static_cast<int32_t>(stage.getLayerAttr().getInt());
+      node.origin = static_cast<uint32_t>(leafOps.size());
+      leafOps.push_back(&op);
+      nodes.push_back(std::move(node));
+    } else if (isInstruction(&op)) {
+      isa::RepeatNode node;
+      node.instruction = toInstruction(&op);
+      node.origin = static_cast<uint32_t>(leafOps.size());
+      leafOps.push_back(&op);
+      nodes.push_back(std::move(node));
+    }
+  }
+}
+
 LogicalResult TensorOp::verify() {
   if (!isa::parseTensorRole(getRole()))
     return emitOpError() << "has role '" << getRole()
@@ -388,10 +611,18 @@ LogicalResult StageOp::verify() {
     return emitOpError() << "names stage '" << getStage()
                          << "'; expected prediction, kv_projection, "
                             "attention, ffn or other";
-  if (getLayerAttr().getInt() < -1)
+  if (getLayerAttr().getInt() < -1 || getLayerAttr().getInt() > INT32_MAX)
     return emitOpError() << "has layer " << getLayerAttr().getInt()
-                         << "; expected -1 (no layer) or a layer index";
-  return success();
+                         << "; expected -1 (no layer) or a layer index up to "
+                         << INT32_MAX;
+  return verifyStepList(
+      *this, getStepsAttr(),
+      [&](StringRef name, std::string &why) -> FailureOr<SteppedField> {
+        if (name == "layer")
+          return SteppedField{getLayerAttr().getInt(), -1, INT32_MAX, 1};
+        why = "a stage steps only its `layer`";
+        return failure();
+      });
 }
 
 LogicalResult ProgramOp::verifyRegions() {
@@ -410,17 +641,27 @@ LogicalResult ProgramOp::verifyRegions() {
     if (isa<PredictorOp>(op))
       ++predictors;
 
-  size_t index = 0;
-  for (Operation &op : getBody().front()) {
-    if (!isInstruction(&op))
-      continue;
-    if (llvm::Error error = isa::verifyInstruction(toInstruction(&op), *config,
+  // Every iteration of every instruction, in program order.
+  std::vector<isa::RepeatNode> nodes;
+  std::vector<Operation *> leafOps;
+  collectNodes(getBody().front(), nodes, leafOps);
+  std::vector<isa::Instruction> instructions;
+  std::vector<isa::StageRange> stages;
+  std::vector<uint32_t> origins;
+  isa::expandRepeats(nodes, instructions, stages, &origins);
+  for (size_t index = 0; index < instructions.size(); ++index) {
+    if (llvm::Error error = isa::verifyInstruction(instructions[index], *config,
                                                    predictors)) {
-      return op.emitOpError()
-             << "(instruction " << index << ") does not fit '"
-             << getConfigName() << "': " << llvm::toString(std::move(error));
+      Operation *op = leafOps[origins[index]];
+      InFlightDiagnostic diag = op->emitOpError()
+                                << "(instruction " << index << ") does not fit '"
+                                << getConfigName()
+                                << "': " << llvm::toString(std::move(error));
+      if (!llvm::isa<ProgramOp>(op->getParentOp()))
+        diag.attachNote() << "the instruction is one iteration of a "
+                             "lapa_isa.repeat";
+      return diag;
     }
-    ++index;
   }
   return success();
 }

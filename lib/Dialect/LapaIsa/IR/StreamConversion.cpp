@@ -29,12 +29,64 @@ Type storageType(MLIRContext *context, isa::ElementType type) {
   return {};
 }
 
+/// Builds the ops of `nodes` at the builder's insertion point. The ops of
+/// instructions and stage markers are appended to `leaves`, each with the
+/// list of its step dictionaries so far (innermost repeat first).
+LogicalResult buildNodes(OpBuilder &builder, Location loc,
+                         llvm::ArrayRef<isa::RepeatNode> nodes,
+                         std::vector<std::pair<Operation *,
+                                               SmallVector<Attribute, 2>>> &leaves) {
+  for (const isa::RepeatNode &node : nodes) {
+    switch (node.kind) {
+    case isa::RepeatNode::Kind::Instruction: {
+      FailureOr<Operation *> op = buildInstruction(builder, loc, node.instruction);
+      if (failed(op))
+        return failure();
+      leaves.push_back({*op, {}});
+      break;
+    }
+    case isa::RepeatNode::Kind::Stage: {
+      auto stage = StageOp::create(builder, loc, builder.getStringAttr(node.stage),
+                                   builder.getI64IntegerAttr(node.layer),
+                                   ArrayAttr());
+      leaves.push_back({stage, {}});
+      break;
+    }
+    case isa::RepeatNode::Kind::Repeat: {
+      auto repeat = RepeatOp::create(builder, loc,
+                                     builder.getI64IntegerAttr(node.count));
+      Block &body = repeat.getBody().emplaceBlock();
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToEnd(&body);
+      size_t first = leaves.size();
+      if (failed(buildNodes(builder, loc, node.body, leaves)))
+        return failure();
+      if (leaves.size() - first != node.steps.size())
+        return emitError(loc) << "a repeat lists " << node.steps.size()
+                              << " steps for " << leaves.size() - first
+                              << " instructions and stage markers";
+      for (size_t l = first; l < leaves.size(); ++l) {
+        FailureOr<DictionaryAttr> dict =
+            stepsDictionary(leaves[l].first, node.steps[l - first]);
+        if (failed(dict))
+          return leaves[l].first->emitError()
+                 << "a repeat steps a word that is not a field of this op";
+        leaves[l].second.push_back(*dict);
+      }
+      break;
+    }
+    }
+  }
+  return success();
+}
+
 } // namespace
 
 FailureOr<ProgramOp>
 mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
                              const isa::StreamFile &stream,
-                             const ::lapa::hardware::HardwareConfig &config) {
+                             const ::lapa::hardware::HardwareConfig &config,
+                             bool foldRepeats) {
   if (stream.configFingerprint != config.fingerprint())
     return emitError(loc) << "the stream was built for configuration '"
                           << stream.configName << "' (fingerprint "
@@ -79,16 +131,32 @@ mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
   for (const std::string &record : stream.predictors)
     PredictorOp::create(builder, loc, builder.getStringAttr(record));
 
-  size_t nextStage = 0;
-  for (size_t i = 0; i < stream.instructions.size(); ++i) {
-    while (nextStage < stream.stages.size() &&
-           stream.stages[nextStage].first == i) {
-      const isa::StageRange &stage = stream.stages[nextStage++];
-      StageOp::create(builder, loc, builder.getStringAttr(stage.stage),
-                      builder.getI64IntegerAttr(stage.layer));
+  if (!foldRepeats) {
+    size_t nextStage = 0;
+    for (size_t i = 0; i < stream.instructions.size(); ++i) {
+      while (nextStage < stream.stages.size() &&
+             stream.stages[nextStage].first == i) {
+        const isa::StageRange &stage = stream.stages[nextStage++];
+        StageOp::create(builder, loc, builder.getStringAttr(stage.stage),
+                        builder.getI64IntegerAttr(stage.layer), ArrayAttr());
+      }
+      if (failed(buildInstruction(builder, loc, stream.instructions[i])))
+        return failure();
     }
-    if (failed(buildInstruction(builder, loc, stream.instructions[i])))
-      return failure();
+    return program;
+  }
+
+  std::vector<isa::RepeatNode> nodes =
+      isa::findRepeats(stream.instructions, stream.stages);
+  std::vector<std::pair<Operation *, SmallVector<Attribute, 2>>> leaves;
+  if (failed(buildNodes(builder, loc, nodes, leaves)))
+    return failure();
+  for (auto &[op, steps] : leaves) {
+    bool steps_any = llvm::any_of(steps, [](Attribute dict) {
+      return !cast<DictionaryAttr>(dict).empty();
+    });
+    if (steps_any)
+      op->setAttr("steps", builder.getArrayAttr(steps));
   }
   return program;
 }
@@ -97,7 +165,6 @@ FailureOr<isa::StreamFile> mlir::lapa_isa::exportProgram(ProgramOp program) {
   isa::StreamFile stream;
   stream.configFingerprint = static_cast<uint64_t>(program.getFingerprint());
   stream.configName = program.getConfigName().str();
-  bool stageOpen = false;
   for (Operation &op : program.getBody().front()) {
     if (auto tensor = dyn_cast<TensorOp>(op)) {
       isa::TensorInfo info;
@@ -136,25 +203,12 @@ FailureOr<isa::StreamFile> mlir::lapa_isa::exportProgram(ProgramOp program) {
       stream.tensors.push_back(std::move(info));
     } else if (auto predictor = dyn_cast<PredictorOp>(op)) {
       stream.predictors.push_back(predictor.getConfig().str());
-    } else if (auto stage = dyn_cast<StageOp>(op)) {
-      uint32_t now = static_cast<uint32_t>(stream.instructions.size());
-      if (stageOpen) {
-        stream.stages.back().end = now;
-        if (stream.stages.back().first == now)
-          stream.stages.pop_back();
-      }
-      stream.stages.push_back({stage.getStage().str(),
-                               static_cast<int32_t>(stage.getLayer()), now,
-                               now});
-      stageOpen = true;
-    } else if (isInstruction(&op)) {
-      stream.instructions.push_back(toInstruction(&op));
     }
   }
-  if (stageOpen) {
-    stream.stages.back().end = static_cast<uint32_t>(stream.instructions.size());
-    if (stream.stages.back().first == stream.stages.back().end)
-      stream.stages.pop_back();
-  }
+  std::vector<isa::RepeatNode> nodes;
+  std::vector<Operation *> leafOps;
+  collectNodes(program.getBody().front(), nodes, leafOps);
+  stream.instructions.reserve(isa::expandedCount(nodes));
+  isa::expandRepeats(nodes, stream.instructions, stream.stages);
   return stream;
 }

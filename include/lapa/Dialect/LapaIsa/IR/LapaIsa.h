@@ -9,6 +9,7 @@
 #define LAPA_DIALECT_LAPAISA_IR_LAPAISA_H
 
 #include "lapa/Target/Stream/Isa.h"
+#include "lapa/Target/Stream/Repeat.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Builders.h"
@@ -18,6 +19,7 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include <array>
+#include <vector>
 
 namespace mlir::lapa_isa {
 
@@ -41,6 +43,12 @@ LogicalResult verifyInstructionFields(Operation *op,
                                       std::array<ArrayAttr, 3> controls,
                                       ArrayRef<llvm::StringLiteral> flags);
 
+/// Checks the `steps` of an instruction op: one dictionary per enclosing
+/// lapa_isa.repeat, naming fields that may step, with integer steps that
+/// keep every field in range in every iteration.
+LogicalResult verifySteps(Operation *op, ArrayRef<FieldInfo> fields,
+                          ArrayRef<Attribute> values, ArrayAttr steps);
+
 } // namespace mlir::lapa_isa
 
 #include "lapa/Dialect/LapaIsa/IR/LapaIsaDialect.h.inc"
@@ -58,6 +66,18 @@ bool isInstruction(Operation *op);
 
 /// Packs an instruction op into its 64-byte form.
 ::lapa::isa::Instruction toInstruction(Operation *op);
+
+/// Converts the instruction, stage and repeat ops of `block` into repeat
+/// nodes (Repeat.h), appending them to `nodes`. Every instruction and
+/// stage node gets as `origin` its index in `leafOps`, where its op is
+/// appended.
+void collectNodes(Block &block, std::vector<::lapa::isa::RepeatNode> &nodes,
+                  std::vector<Operation *> &leafOps);
+
+/// The `steps` dictionary of instruction or stage op `op` for the word
+/// steps `steps`. Fails when a word that steps is not a field of the op.
+FailureOr<DictionaryAttr> stepsDictionary(Operation *op,
+                                          const ::lapa::isa::WordSteps &steps);
 
 /// Builds the instruction op of `inst` at the builder's insertion point.
 /// Fails (with a diagnostic at `loc`) for a word the op cannot represent.

@@ -106,16 +106,53 @@ def LapaIsa_PredictorOp : LapaIsa_Op<"predictor", [HasParent<"ProgramOp">]> {
   let hasVerifier = 1;
 }
 
-def LapaIsa_StageOp : LapaIsa_Op<"stage", [HasParent<"ProgramOp">]> {
+def LapaIsa_StageOp : LapaIsa_Op<"stage", [
+    ParentOneOf<["ProgramOp", "RepeatOp"]>]> {
   let summary = "Start of a model stage";
   let description = [{
     The instructions after this marker, up to the next one, belong to
     `stage` (`prediction`, `kv_projection`, `attention`, `ffn`, `other`)
     of layer `layer` (-1 outside the layers). Reports break cycles and
-    energy down by these ranges.
+    energy down by these ranges. Inside a `lapa_isa.repeat`, `steps` may
+    give the layer's increment per iteration (a `layer` entry).
   }];
-  let arguments = (ins StrAttr:$stage, I64Attr:$layer);
+  let arguments = (ins StrAttr:$stage, I64Attr:$layer,
+                       OptionalAttr<ArrayAttr>:$steps);
   let assemblyFormat = "$stage `layer` $layer attr-dict";
+  let hasVerifier = 1;
+}
+
+def LapaIsa_RepeatOp : LapaIsa_Op<"repeat", [
+    ParentOneOf<["ProgramOp", "RepeatOp"]>, NoTerminator, SingleBlock]> {
+  let summary = "Instructions repeated with fields that step";
+  let description = [{
+    Runs its body `count` times. It is notation, not an instruction: the
+    binary stream holds every iteration. An op in the body may carry
+    `steps`, a list with one dictionary per enclosing repeat, innermost
+    first. Each dictionary maps a field name to the amount the field grows
+    per iteration of that repeat: buffer offsets, counts, strides, indices,
+    DRAM addresses, and a stage's `layer`. Fields it does not name stay the
+    same. So
+
+    ```mlir
+    lapa_isa.repeat 4 {
+      lapa_isa.load {dram = 4096 : i64, dst = #lapa_isa.buf<4, 0>,
+                     rows = 64 : i64, row_bytes = 64 : i64,
+                     dram_stride = 64 : i64, buf_stride = 64 : i64,
+                     steps = [{dram = 4096 : i64} ]}
+    }
+    ```
+
+    loads four consecutive 4 KiB blocks into the same place.
+    `lapa-lower-to-isa` folds the repeated patterns of a schedule into
+    repeats (`lapa_isa::findRepeats` in the stream library), and
+    `lapa-isa-expand-repeats` writes every iteration out. The verifier
+    checks that every field stays in range in every iteration, and the
+    program verifier checks every iteration against the configuration.
+  }];
+  let arguments = (ins I64Attr:$count);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$count attr-dict-with-keyword $body";
   let hasVerifier = 1;
 }
 
@@ -147,12 +184,13 @@ class fieldConstraint<Field f> {
 // operand fields. `flagNames` lists the flags the opcode accepts.
 class LapaIsa_Inst<string mnemonic, string opcodeName, list<Field> opFields,
                    list<string> flagNames = []>
-    : LapaIsa_Op<mnemonic, [HasParent<"ProgramOp">]> {
+    : LapaIsa_Op<mnemonic, [ParentOneOf<["ProgramOp", "RepeatOp"]>]> {
   list<Field> fields = opFields;
   let arguments = !con(
       (ins DefaultValuedAttr<StrArrayAttr, "{}">:$wait,
            DefaultValuedAttr<StrArrayAttr, "{}">:$signal,
-           DefaultValuedAttr<StrArrayAttr, "{}">:$flags),
+           DefaultValuedAttr<StrArrayAttr, "{}">:$flags,
+           OptionalAttr<ArrayAttr>:$steps),
       !dag(ins, !foreach(f, opFields, fieldConstraint<f>.ret),
            !foreach(f, opFields, f.name)));
   let assemblyFormat = "attr-dict";
@@ -209,9 +247,12 @@ class LapaIsa_Inst<string mnemonic, string opcodeName, list<Field> opFields,
   }];
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::verify() {
-      return ::mlir::lapa_isa::verifyInstructionFields(
-          *this, getFieldInfos(), getFieldValues(), getControlLists(),
-          getFlagNames());
+      if (::mlir::failed(::mlir::lapa_isa::verifyInstructionFields(
+              *this, getFieldInfos(), getFieldValues(), getControlLists(),
+              getFlagNames())))
+        return ::mlir::failure();
+      return ::mlir::lapa_isa::verifySteps(*this, getFieldInfos(),
+                                           getFieldValues(), getStepsAttr());
     }
   }];
 }

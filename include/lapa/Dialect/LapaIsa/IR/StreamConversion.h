@@ -17,15 +17,19 @@
 namespace mlir::lapa_isa {
 
 /// Builds a program named `name` for `config` from `stream` at the
-/// builder's insertion point. Fails with a diagnostic at `loc` when the
-/// stream was built for another configuration or has a field the dialect
-/// cannot hold.
+/// builder's insertion point. With `foldRepeats`, repeated instruction
+/// patterns become lapa_isa.repeat ops (lapa::isa::findRepeats); without
+/// it, every instruction is an op. Fails with a diagnostic at `loc` when
+/// the stream was built for another configuration or has a field the
+/// dialect cannot hold.
 FailureOr<ProgramOp> buildProgram(OpBuilder &builder, Location loc,
                                   StringRef name,
                                   const ::lapa::isa::StreamFile &stream,
-                                  const ::lapa::hardware::HardwareConfig &config);
+                                  const ::lapa::hardware::HardwareConfig &config,
+                                  bool foldRepeats = true);
 
-/// Packs `program` into a stream file.
+/// Packs `program` into a stream file, writing out every iteration of its
+/// repeats.
 FailureOr<::lapa::isa::StreamFile> exportProgram(ProgramOp program);
 
 } // namespace mlir::lapa_isa
