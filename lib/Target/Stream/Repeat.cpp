@@ -469,9 +469,11 @@ void applyOffset(Instruction &inst, const WordSteps &offset) {
 /// Expands nodes, adding `offset[leaf]` to each leaf.
 class Expander {
 public:
-  Expander(std::vector<Instruction> &instructions,
-           std::vector<StageRange> &stages, std::vector<uint32_t> *origins)
-      : instructions(instructions), stages(stages), origins(origins) {}
+  /// Writes instructions through `sink`, and stage ranges to `stages`
+  /// when given.
+  Expander(llvm::function_ref<void(const Instruction &, uint32_t)> sink,
+           std::vector<StageRange> *stages)
+      : sink(sink), stages(stages) {}
 
   void expand(llvm::ArrayRef<RepeatNode> nodes,
               llvm::ArrayRef<WordSteps> offset) {
@@ -490,19 +492,20 @@ private:
       Instruction inst = node.instruction;
       if (!offset.empty())
         applyOffset(inst, offset[leaf]);
-      instructions.push_back(inst);
-      if (origins)
-        origins->push_back(node.origin);
+      sink(inst, node.origin);
+      ++written;
       ++leaf;
       return;
     }
     case RepeatNode::Kind::Stage: {
-      closeStage();
-      int64_t layer = node.layer + (offset.empty() ? 0 : offset[leaf][1]);
-      uint32_t now = static_cast<uint32_t>(instructions.size());
-      stages.push_back({node.stage, static_cast<int32_t>(layer), now, now});
-      stageOpen = true;
       ++leaf;
+      if (!stages)
+        return;
+      closeStage();
+      int64_t layer = node.layer + (offset.empty() ? 0 : offset[leaf - 1][1]);
+      uint32_t now = static_cast<uint32_t>(written);
+      stages->push_back({node.stage, static_cast<int32_t>(layer), now, now});
+      stageOpen = true;
       return;
     }
     case RepeatNode::Kind::Repeat:
@@ -533,15 +536,15 @@ private:
   void closeStage() {
     if (!stageOpen)
       return;
-    stages.back().end = static_cast<uint32_t>(instructions.size());
-    if (stages.back().end == stages.back().first)
-      stages.pop_back();
+    stages->back().end = static_cast<uint32_t>(written);
+    if (stages->back().end == stages->back().first)
+      stages->pop_back();
     stageOpen = false;
   }
 
-  std::vector<Instruction> &instructions;
-  std::vector<StageRange> &stages;
-  std::vector<uint32_t> *origins;
+  llvm::function_ref<void(const Instruction &, uint32_t)> sink;
+  std::vector<StageRange> *stages;
+  uint64_t written = 0;
   bool stageOpen = false;
   /// Per nesting depth, the offsets of the leaves of the repeat being
   /// expanded at that depth.
@@ -557,6 +560,24 @@ bool lapa::isa::isSteppableWord(Opcode op, unsigned word) {
     return false;
   WordRole role = roleTable()[static_cast<uint8_t>(op)][word];
   return isStepped(role);
+}
+
+bool lapa::isa::isAddressWord(Opcode op, unsigned word) {
+  if (word == 0 || word >= kInstructionWords)
+    return false;
+  WordRole role = roleTable()[static_cast<uint8_t>(op)][word];
+  return role == WordRole::BufferRef || role == WordRole::OptionalBufferRef ||
+         role == WordRole::DramLow;
+}
+
+void lapa::isa::addSteps(Instruction &inst, const WordSteps &steps,
+                         int64_t times) {
+  if (times == 0)
+    return;
+  WordSteps scaled;
+  for (unsigned w = 0; w < kInstructionWords; ++w)
+    scaled[w] = steps[w] * times;
+  applyOffset(inst, scaled);
 }
 
 std::vector<RepeatNode>
@@ -593,9 +614,22 @@ void lapa::isa::expandRepeats(llvm::ArrayRef<RepeatNode> nodes,
                               std::vector<Instruction> &instructions,
                               std::vector<StageRange> &stages,
                               std::vector<uint32_t> *origins) {
-  Expander expander(instructions, stages, origins);
+  Expander expander(
+      [&](const Instruction &inst, uint32_t origin) {
+        instructions.push_back(inst);
+        if (origins)
+          origins->push_back(origin);
+      },
+      &stages);
   expander.expand(nodes, {});
   expander.finish();
+}
+
+void lapa::isa::forEachInstruction(
+    llvm::ArrayRef<RepeatNode> nodes,
+    llvm::function_ref<void(const Instruction &, uint32_t)> fn) {
+  Expander expander(fn, nullptr);
+  expander.expand(nodes, {});
 }
 
 uint64_t lapa::isa::expandedCount(llvm::ArrayRef<RepeatNode> nodes) {

@@ -291,7 +291,7 @@ llvm::Error checkStages(const StreamFile &stream) {
 
 } // namespace
 
-llvm::Error checkStream(const StreamFile &stream) {
+llvm::Error checkStream(const StreamFile &stream, bool checkEncodings) {
   if (stream.version != kStreamVersion)
     return makeError(llvm::formatv("header: field 'version' is {0}, but this "
                                    "library reads only version {1}; rebuild "
@@ -333,10 +333,11 @@ llvm::Error checkStream(const StreamFile &stream) {
     return error;
 
   for (auto [index, inst] : llvm::enumerate(stream.instructions)) {
-    if (llvm::Error error =
-            checkInstructionEncoding(inst, stream.predictors.size()))
-      return makeError(llvm::formatv("instruction {0}: {1}", index,
-                                     llvm::toString(std::move(error))));
+    if (checkEncodings)
+      if (llvm::Error error =
+              checkInstructionEncoding(inst, stream.predictors.size()))
+        return makeError(llvm::formatv("instruction {0}: {1}", index,
+                                       llvm::toString(std::move(error))));
     // An MRSA round or a filter after a round must exist in the record.
     Opcode op = inst.opcode();
     if (op == Opcode::ShiftAccumulate || op == Opcode::Filter) {

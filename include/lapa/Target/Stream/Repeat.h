@@ -26,6 +26,7 @@
 #include "lapa/Target/Stream/Stream.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <array>
 #include <cstdint>
@@ -94,6 +95,12 @@ void expandRepeats(llvm::ArrayRef<RepeatNode> nodes,
                    std::vector<StageRange> &stages,
                    std::vector<uint32_t> *origins = nullptr);
 
+/// Calls `fn(instruction, origin)` for every instruction of `nodes` in
+/// program order, without keeping them; stage markers are skipped.
+void forEachInstruction(
+    llvm::ArrayRef<RepeatNode> nodes,
+    llvm::function_ref<void(const Instruction &, uint32_t)> fn);
+
 /// The number of instructions `nodes` expand to.
 uint64_t expandedCount(llvm::ArrayRef<RepeatNode> nodes);
 
@@ -103,6 +110,15 @@ uint64_t nodeCount(llvm::ArrayRef<RepeatNode> nodes);
 /// True when word `word` of an instruction with opcode `op` may differ
 /// between the iterations of a repeat; for a DRAM address, word 1 only.
 bool isSteppableWord(Opcode op, unsigned word);
+
+/// True when word `word` is a buffer reference or the low word of a DRAM
+/// address: a steppable word that only moves where the instruction reads
+/// or writes.
+bool isAddressWord(Opcode op, unsigned word);
+
+/// Adds `times` times `steps` to `inst` (the instruction of iteration
+/// `times` of a repeat with these steps).
+void addSteps(Instruction &inst, const WordSteps &steps, int64_t times);
 
 } // namespace lapa::isa
 

@@ -128,7 +128,11 @@ bool isValidStageName(llvm::StringRef name);
 /// and every instruction must pass checkInstructionEncoding (StreamVerify.h).
 /// Both readers end with this check. Writers do not run it, so a caller that
 /// builds a StreamFile by hand can run it before writing.
-llvm::Error checkStream(const StreamFile &stream);
+///
+/// `checkEncodings` false skips checkInstructionEncoding, for a caller that
+/// has checked every instruction already (the lapa_isa.program verifier
+/// runs verifyInstruction, which includes it).
+llvm::Error checkStream(const StreamFile &stream, bool checkEncodings = true);
 
 /// Serializes `stream` to the binary format.
 std::vector<uint8_t> writeBinary(const StreamFile &stream);

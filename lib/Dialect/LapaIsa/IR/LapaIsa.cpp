@@ -625,6 +625,126 @@ LogicalResult StageOp::verify() {
       });
 }
 
+namespace {
+/// The number of instructions a block expands to.
+uint64_t instructionCount(Block &block) {
+  uint64_t count = 0;
+  for (Operation &op : block) {
+    if (auto repeat = dyn_cast<RepeatOp>(op))
+      count += uint64_t(repeat.getCountAttr().getInt()) *
+               instructionCount(repeat.getBody().front());
+    else if (isInstruction(&op))
+      ++count;
+  }
+  return count;
+}
+
+/// One enclosing repeat of an op being checked.
+struct RepeatLevel {
+  int64_t count;
+  /// Instructions per iteration.
+  uint64_t perIteration;
+};
+
+/// Checks every instance of the instructions of `block` against the
+/// configuration. An instruction whose steps move only addresses (buffer
+/// offsets, DRAM addresses) is checked at the corners of its iteration
+/// space: each check on an address is a bound on the address plus a size
+/// the steps leave alone, and such a bound holds in every iteration when it
+/// holds at the corners. Any other instruction is checked in every
+/// iteration whose fields differ.
+class InstanceChecker {
+public:
+  InstanceChecker(const ::lapa::hardware::HardwareConfig &config,
+                  size_t predictors, StringRef configName)
+      : config(config), predictors(predictors), configName(configName) {}
+
+  LogicalResult check(Block &block, uint64_t first) {
+    uint64_t position = first;
+    for (Operation &op : block) {
+      if (auto repeat = dyn_cast<RepeatOp>(op)) {
+        Block &body = repeat.getBody().front();
+        uint64_t per = instructionCount(body);
+        levels.push_back({repeat.getCountAttr().getInt(), per});
+        if (failed(check(body, position)))
+          return failure();
+        levels.pop_back();
+        position += uint64_t(repeat.getCountAttr().getInt()) * per;
+      } else if (isInstruction(&op)) {
+        if (failed(checkLeaf(&op, position)))
+          return failure();
+        ++position;
+      }
+    }
+    return success();
+  }
+
+private:
+  LogicalResult checkLeaf(Operation *op, uint64_t position) {
+    isa::Instruction base = toInstruction(op);
+    // The levels whose steps change this instruction, innermost first.
+    SmallVector<std::pair<size_t, isa::WordSteps>, 4> moving;
+    bool addressesOnly = true;
+    for (size_t distance = 0; distance < levels.size(); ++distance) {
+      isa::WordSteps steps = leafSteps(op, distance);
+      bool any = false;
+      for (unsigned w = 1; w < isa::kInstructionWords; ++w) {
+        if (steps[w] == 0)
+          continue;
+        any = true;
+        if (!isa::isAddressWord(base.opcode(), w))
+          addressesOnly = false;
+      }
+      if (any)
+        moving.push_back({levels.size() - 1 - distance, steps});
+    }
+    // Corners (first and last iteration of each moving level), or every
+    // iteration of the moving levels.
+    SmallVector<int64_t, 4> iteration(moving.size(), 0);
+    while (true) {
+      isa::Instruction inst = base;
+      uint64_t index = position;
+      for (size_t m = 0; m < moving.size(); ++m) {
+        isa::addSteps(inst, moving[m].second, iteration[m]);
+        index += uint64_t(iteration[m]) * levels[moving[m].first].perIteration;
+      }
+      if (llvm::Error error = isa::verifyInstruction(inst, config, predictors)) {
+        InFlightDiagnostic diag = op->emitOpError()
+                                  << "(instruction " << index
+                                  << ") does not fit '" << configName
+                                  << "': " << llvm::toString(std::move(error));
+        if (!levels.empty())
+          diag.attachNote() << "the instruction is one iteration of a "
+                               "lapa_isa.repeat";
+        return diag;
+      }
+      // The next iteration vector.
+      size_t m = 0;
+      for (; m < moving.size(); ++m) {
+        int64_t last = levels[moving[m].first].count - 1;
+        if (addressesOnly) {
+          if (iteration[m] == 0 && last > 0) {
+            iteration[m] = last;
+            break;
+          }
+        } else if (iteration[m] < last) {
+          ++iteration[m];
+          break;
+        }
+        iteration[m] = 0;
+      }
+      if (m == moving.size())
+        return success();
+    }
+  }
+
+  const ::lapa::hardware::HardwareConfig &config;
+  size_t predictors;
+  StringRef configName;
+  SmallVector<RepeatLevel, 4> levels;
+};
+} // namespace
+
 LogicalResult ProgramOp::verifyRegions() {
   llvm::Expected<::lapa::hardware::HardwareConfig> config =
       ::lapa::hardware::parseHardwareConfig(getConfig(), getConfigName());
@@ -641,27 +761,6 @@ LogicalResult ProgramOp::verifyRegions() {
     if (isa<PredictorOp>(op))
       ++predictors;
 
-  // Every iteration of every instruction, in program order.
-  std::vector<isa::RepeatNode> nodes;
-  std::vector<Operation *> leafOps;
-  collectNodes(getBody().front(), nodes, leafOps);
-  std::vector<isa::Instruction> instructions;
-  std::vector<isa::StageRange> stages;
-  std::vector<uint32_t> origins;
-  isa::expandRepeats(nodes, instructions, stages, &origins);
-  for (size_t index = 0; index < instructions.size(); ++index) {
-    if (llvm::Error error = isa::verifyInstruction(instructions[index], *config,
-                                                   predictors)) {
-      Operation *op = leafOps[origins[index]];
-      InFlightDiagnostic diag = op->emitOpError()
-                                << "(instruction " << index << ") does not fit '"
-                                << getConfigName()
-                                << "': " << llvm::toString(std::move(error));
-      if (!llvm::isa<ProgramOp>(op->getParentOp()))
-        diag.attachNote() << "the instruction is one iteration of a "
-                             "lapa_isa.repeat";
-      return diag;
-    }
-  }
-  return success();
+  InstanceChecker checker(*config, predictors, getConfigName());
+  return checker.check(getBody().front(), 0);
 }
