@@ -10,6 +10,7 @@
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 #include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Dialect/LapaIsa/Transforms/Passes.h"
 #include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/CAPI/IR.h"
@@ -27,6 +28,7 @@ MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(LapaIsa, lapa_isa,
 void lapaRegisterPasses(void) {
   mlir::lapa::registerLapaPasses();
   mlir::lapa::registerLapaConversionPasses();
+  mlir::lapa_isa::registerLapaIsaPasses();
   mlir::lapa::registerLapaPipelines();
 }
 

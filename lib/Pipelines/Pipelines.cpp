@@ -36,6 +36,7 @@ void mlir::lapa::buildCompilePipeline(OpPassManager &pm,
   lower.colTile = options.colTile;
   lower.innerTile = options.innerTile;
   lower.embedWeights = options.embedWeights;
+  lower.foldRepeats = options.foldRepeats;
   pm.addPass(createLapaLowerToIsa(lower));
 }
 

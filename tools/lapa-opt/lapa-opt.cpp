@@ -9,6 +9,7 @@
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 #include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Dialect/LapaIsa/Transforms/Passes.h"
 #include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::lapa::registerLapaPasses();
   mlir::lapa::registerLapaConversionPasses();
+  mlir::lapa_isa::registerLapaIsaPasses();
   mlir::lapa::registerLapaPipelines();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(

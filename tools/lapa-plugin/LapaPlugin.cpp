@@ -9,6 +9,7 @@
 #include "lapa/Dialect/Lapa/IR/LapaDialect.h"
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 #include "lapa/Dialect/LapaIsa/IR/LapaIsa.h"
+#include "lapa/Dialect/LapaIsa/Transforms/Passes.h"
 #include "lapa/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -32,6 +33,7 @@ mlirGetPassPluginInfo() {
           []() {
             mlir::lapa::registerLapaPasses();
             mlir::lapa::registerLapaConversionPasses();
+            mlir::lapa_isa::registerLapaIsaPasses();
             mlir::lapa::registerLapaPipelines();
           }};
 }

@@ -108,6 +108,10 @@ def LapaLowerToIsa : Pass<"lapa-lower-to-isa", "::mlir::ModuleOp"> {
       writes, and double-buffered tiles let loads overlap compute and
       prediction of one head overlap attention of the previous one.
 
+    Repeated instruction patterns (the tiles of a projection, the heads of
+    a layer, the layers) are folded into `lapa_isa.repeat` ops unless
+    `fold-repeats=false`, which keeps one op per instruction.
+
     An op that is not part of a recognized structure, a dynamic shape, a
     weight of the wrong shape or a tile that cannot fit gets an error that
     names it; nothing is emitted then.
@@ -127,7 +131,10 @@ def LapaLowerToIsa : Pass<"lapa-lower-to-isa", "::mlir::ModuleOp"> {
            "Inner columns per projection tile and activation quantization group; 0 chooses">,
     Option<"embedWeights", "embed-weights", "bool", /*default=*/"true",
            "Store constant weights, quantized, in the stream; weights passed as "
-           "function arguments are always bound at run time">
+           "function arguments are always bound at run time">,
+    Option<"foldRepeats", "fold-repeats", "bool", /*default=*/"true",
+           "Fold repeated instruction patterns into lapa_isa.repeat ops; "
+           "false gives one op per instruction (the stream is the same)">
   ];
   let statistics = [
     Statistic<"numInstructions", "num-instructions", "Instructions emitted">,

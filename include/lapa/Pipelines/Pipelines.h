@@ -52,6 +52,11 @@ struct CompilePipelineOptions
       *this, "embed-weights",
       llvm::cl::desc("Store constant weights in the stream"),
       llvm::cl::init(true)};
+  Option<bool> foldRepeats{
+      *this, "fold-repeats",
+      llvm::cl::desc("Fold repeated instruction patterns into lapa_isa.repeat "
+                     "ops (the emitted stream is the same either way)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds raising, layer annotation, prediction insertion and the ISA

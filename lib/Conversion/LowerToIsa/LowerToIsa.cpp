@@ -98,7 +98,8 @@ struct LowerToIsa : public ::mlir::lapa::impl::LapaLowerToIsaBase<LowerToIsa> {
 
     OpBuilder builder(func);
     FailureOr<lapa_isa::ProgramOp> program = lapa_isa::buildProgram(
-        builder, func.getLoc(), func.getSymName(), *stream, *config);
+        builder, func.getLoc(), func.getSymName(), *stream, *config,
+        foldRepeats);
     if (failed(program))
       return signalPassFailure();
     (*program)->setAttr("lapa_isa.tiles",

@@ -240,8 +240,7 @@ struct Level {
 
 class Folder {
 public:
-  Folder(ShapeTable &shapes, const RepeatOptions &options)
-      : shapes(shapes), options(options) {}
+  explicit Folder(ShapeTable &shapes) : shapes(shapes) {}
 
   /// Folds repeats of bodies up to `maxBody` items of `level` into `next`,
   /// moving every item. Returns false when nothing folded.
@@ -255,7 +254,6 @@ private:
                       std::vector<WordSteps> &steps);
 
   ShapeTable &shapes;
-  const RepeatOptions &options;
 
 public:
   std::vector<FoundRepeat> repeats;
@@ -403,7 +401,7 @@ void foldSegment(llvm::ArrayRef<const Instruction *> leaves,
                  llvm::ArrayRef<std::string> stageNames,
                  const RepeatOptions &options, std::vector<RepeatNode> &out) {
   ShapeTable shapes;
-  Folder folder(shapes, options);
+  Folder folder(shapes);
   Level level;
   level.items.reserve(leaves.size());
   level.leaves.reserve(leaves.size());
@@ -418,11 +416,7 @@ void foldSegment(llvm::ArrayRef<const Instruction *> leaves,
   }
   for (unsigned depth = 0; depth < options.maxDepth; ++depth) {
     Level next;
-    // The first level is the longest: keep its bodies short (inner loops),
-    // and let later levels, a fraction of its length, find the long ones.
-    unsigned maxBody = depth == 0 ? std::min(options.maxBody, options.maxFirstBody)
-                                  : options.maxBody;
-    bool folded = folder.fold(level, next, maxBody);
+    bool folded = folder.fold(level, next, options.maxBody);
     level = std::move(next);
     if (!folded)
       break;

@@ -51,7 +51,8 @@ struct RepeatNode {
   /// first iteration).
   std::string stage;
   int32_t layer = -1;
-  /// For a repeat: the iteration count (at least 2).
+  /// For a repeat: the iteration count (at least 1; findRepeats makes 2 or
+  /// more).
   uint32_t count = 0;
   /// For a repeat: the nodes of one iteration, in program order.
   std::vector<RepeatNode> body;
@@ -70,9 +71,6 @@ struct RepeatNode {
 struct RepeatOptions {
   /// The longest body a repeat may have, in nodes of the level it folds.
   unsigned maxBody = 400;
-  /// The longest body on the first level, which folds the instructions
-  /// themselves.
-  unsigned maxFirstBody = 400;
   /// The deepest nesting.
   unsigned maxDepth = 8;
 };

@@ -86,7 +86,8 @@ FailureOr<ProgramOp>
 mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
                              const isa::StreamFile &stream,
                              const ::lapa::hardware::HardwareConfig &config,
-                             bool foldRepeats) {
+                             bool foldRepeats,
+                             const isa::RepeatOptions &options) {
   if (stream.configFingerprint != config.fingerprint())
     return emitError(loc) << "the stream was built for configuration '"
                           << stream.configName << "' (fingerprint "
@@ -147,7 +148,7 @@ mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
   }
 
   std::vector<isa::RepeatNode> nodes =
-      isa::findRepeats(stream.instructions, stream.stages);
+      isa::findRepeats(stream.instructions, stream.stages, options);
   std::vector<std::pair<Operation *, SmallVector<Attribute, 2>>> leaves;
   if (failed(buildNodes(builder, loc, nodes, leaves)))
     return failure();

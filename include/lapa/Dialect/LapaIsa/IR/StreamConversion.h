@@ -26,7 +26,8 @@ FailureOr<ProgramOp> buildProgram(OpBuilder &builder, Location loc,
                                   StringRef name,
                                   const ::lapa::isa::StreamFile &stream,
                                   const ::lapa::hardware::HardwareConfig &config,
-                                  bool foldRepeats = true);
+                                  bool foldRepeats = true,
+                                  const ::lapa::isa::RepeatOptions &options = {});
 
 /// Packs `program` into a stream file, writing out every iteration of its
 /// repeats.
