@@ -1,4 +1,4 @@
-//===- Repeat.cpp - Loops over instructions with strided fields ---------===//
+//===- Repeat.cpp - Loops over instructions with stepped fields ---------===//
 //
 // findRepeats works level by level. A level is a list of items (an
 // instruction, or a repeat found on an earlier level). At each position it

@@ -1,18 +1,18 @@
-//===- Repeat.h - Loops over instructions with strided fields ---*- C++ -*-===//
+//===- Repeat.h - Loops over instructions with stepped fields ---*- C++ -*-===//
 //
 // A compiled stream repeats a few instruction patterns many times: a
 // projection loads a weight tile and multiplies it, column tile after
-// column tile, with addresses that grow by a fixed amount. A repeat holds
+// column tile, with addresses that grow by a fixed amount. A repeat stores
 // such a pattern once, with an iteration count and, for every operand
 // field, the amount it grows per iteration. Repeats nest.
 //
 // `findRepeats` folds a flat instruction list into repeats and
-// `expandRepeats` unfolds them; expanding what `findRepeats` returns gives
+// `expandRepeats` unfolds them. Expanding what `findRepeats` returns gives
 // back the input exactly. lapa_isa keeps repeats in its IR (the
 // `lapa_isa.repeat` op), so a large model's program has thousands of ops
 // rather than close to a million. The binary stream stays flat.
 //
-// Which fields may stride: buffer offsets (the buffer index stays the
+// Which fields may step: buffer offsets (the buffer index stays the
 // same), counts, strides, indices and DRAM addresses. The header word
 // (opcode, tokens, flags), f32 scalars, predictor records and absent
 // buffer operands are the same in every iteration.
@@ -36,9 +36,9 @@
 namespace lapa::isa {
 
 /// The per-iteration increment of each word of one instruction. Word 1
-/// holds the 64-bit increment of a DRAM address (words 1 and 2); word 2 is
+/// is the 64-bit increment of a DRAM address (words 1 and 2), and word 2 is
 /// then 0. A buffer reference's increment applies to its offset. For a
-/// stage marker, word 1 holds the increment of the layer.
+/// stage marker, word 1 is the increment of the layer.
 using WordSteps = std::array<int64_t, kInstructionWords>;
 
 /// An instruction, a stage marker, or a repeat of a body of nodes.
@@ -69,9 +69,9 @@ struct RepeatNode {
 
 /// The options of findRepeats.
 struct RepeatOptions {
-  /// The longest body a repeat may have, in nodes of the level it folds.
+  /// The maximum body length of a repeat, in nodes of the level it folds.
   unsigned maxBody = 400;
-  /// The deepest nesting.
+  /// The maximum nesting depth.
   unsigned maxDepth = 8;
 };
 
