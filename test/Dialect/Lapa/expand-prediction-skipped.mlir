@@ -15,8 +15,17 @@ func.func @dense(%x: tensor<8x16xf32>, %q: tensor<1x2x8x8xf32>) -> tensor<1x2x8x
   %ek = tensor.empty() : tensor<1x2x8x8xf32>
   %kh = linalg.transpose ins(%k4 : tensor<1x8x2x8xf32>) outs(%ek : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3]
   %vh = linalg.transpose ins(%v4 : tensor<1x8x2x8xf32>) outs(%ek : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3]
-  // expected-remark @below {{lapa-expand-prediction left this attention as it is: its scheme is dense, and the expansion covers the ALOC schemes lapa and sofa}}
+  // expected-remark @below {{lapa-expand-prediction left this attention as it is: its scheme is dense, which predicts nothing}}
   %o = lapa.attention %q, %kh, %vh scale(0.35355339) {lapa.attention_index = 0 : i64, lapa.predictor = #lapa.predictor<dense>} : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32> -> tensor<1x2x8x8xf32>
+  return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// SpAtten ranks tokens by the probabilities of earlier layers.
+func.func @spatten(%q: tensor<1x2x8x8xf32>, %k: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
+  // expected-remark @below {{its scheme is spatten, which ranks tokens by the attention probabilities of earlier layers rather than by predicted scores, and has no stage ops}}
+  %o = lapa.attention %q, %k, %k scale(0.35355339) {lapa.attention_index = 0 : i64, lapa.predictor = #lapa.predictor<spatten>} : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32> -> tensor<1x2x8x8xf32>
   return %o : tensor<1x2x8x8xf32>
 }
 
@@ -37,6 +46,16 @@ func.func @no_projection(%q: tensor<1x2x8x8xf32>, %k: tensor<1x2x8x8xf32>) -> te
   // expected-remark @below {{its key or value projection is not a linalg.matmul tagged by lapa-raise-attention}}
   %o = lapa.attention %q, %k, %k scale(0.35355339) {lapa.attention_index = 0 : i64, lapa.predictor = #lapa.predictor<lapa>} : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32> -> tensor<1x2x8x8xf32>
   return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// A peer scheme reads the computed keys, so it needs no projection, but its
+// query and key must be f32 to be quantized.
+func.func @peer_f16(%q: tensor<1x2x8x8xf16>, %k: tensor<1x2x8x8xf16>) -> tensor<1x2x8x8xf16> {
+  // expected-remark @below {{its query and key are not f32}}
+  %o = lapa.attention %q, %k, %k scale(0.35355339) {lapa.attention_index = 0 : i64, lapa.predictor = #lapa.predictor<fact>} : tensor<1x2x8x8xf16>, tensor<1x2x8x8xf16>, tensor<1x2x8x8xf16> -> tensor<1x2x8x8xf16>
+  return %o : tensor<1x2x8x8xf16>
 }
 
 // -----

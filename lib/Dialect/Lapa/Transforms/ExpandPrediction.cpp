@@ -10,6 +10,7 @@
 
 #include "lapa/Predict/PredictorConfig.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -72,7 +73,60 @@ struct ExpandPrediction
   }
 
   LogicalResult expand(AttentionOp attention, std::string &reason);
+  /// Expands an attention whose predictor scores the computed keys
+  /// (FACT, Sanger, Energon, the oracle).
+  LogicalResult expandPeer(AttentionOp attention, PredictorAttr predictorAttr,
+                           IntegerAttr indexAttr, std::string &reason);
 };
+
+/// Builds `sparse_attention` over `selection` in place of `attention`.
+void replaceWithSparse(OpBuilder &builder, AttentionOp attention,
+                       Value selection, PredictorAttr predictorAttr,
+                       IntegerAttr indexAttr) {
+  builder.setInsertionPoint(attention);
+  auto sparse = SparseAttentionOp::create(
+      builder, attention.getLoc(), attention.getResult().getType(),
+      attention.getQuery(), attention.getKey(), attention.getValue(),
+      selection, attention.getMask(), attention.getScaleAttr());
+  sparse->setAttr("lapa.attention_index", indexAttr);
+  sparse->setAttr("lapa.predictor", predictorAttr);
+  attention.getResult().replaceAllUsesWith(sparse.getResult());
+  attention->erase();
+}
+
+/// The number of keys top-k keeps per row of `keys` visible keys.
+int64_t keptKeyCount(const ::lapa::predict::PredictorConfig &config,
+                     int64_t keys) {
+  int64_t kept = int64_t(std::ceil(config.keepRatio * double(keys)));
+  return std::max<int64_t>(1, std::min<int64_t>(kept, keys));
+}
+
+/// Returns the dequantized K-hat of a [rows, columns] accumulator in f32,
+/// `acc[r, c] * rowScales[r] * colScales[c]`.
+Value dequantizeOuter(OpBuilder &builder, Location loc, Value acc,
+                      Value rowScales, Value colScales) {
+  auto type = cast<RankedTensorType>(acc.getType());
+  Type f32 = builder.getF32Type();
+  MLIRContext *context = builder.getContext();
+  auto init = tensor::EmptyOp::create(builder, loc, type.getShape(), f32);
+  AffineExpr r = getAffineDimExpr(0, context), c = getAffineDimExpr(1, context);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {r, c}, context),
+                                 AffineMap::get(2, 0, {r}, context),
+                                 AffineMap::get(2, 0, {c}, context),
+                                 AffineMap::get(2, 0, {r, c}, context)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      builder, loc, TypeRange{init.getType()},
+      ValueRange{acc, rowScales, colScales}, ValueRange{init.getResult()},
+      maps, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value value = arith::SIToFPOp::create(b, l, f32, args[0]);
+        value = arith::MulFOp::create(b, l, value, args[1]);
+        value = arith::MulFOp::create(b, l, value, args[2]);
+        linalg::YieldOp::create(b, l, value);
+      });
+  return generic.getResult(0);
+}
 
 LogicalResult ExpandPrediction::expand(AttentionOp attention,
                                        std::string &reason) {
@@ -88,18 +142,26 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
     return failure();
   }
   ::lapa::predict::PredictorConfig config = predictorAttr.getConfig();
-  if (config.scheme != ::lapa::predict::Scheme::Lapa &&
-      config.scheme != ::lapa::predict::Scheme::Sofa) {
-    reason = "its scheme is " +
-             std::string(::lapa::predict::schemeName(config.scheme)) +
-             ", and the expansion covers the ALOC schemes lapa and sofa";
+  switch (config.scheme) {
+  case ::lapa::predict::Scheme::Dense:
+    reason = "its scheme is dense, which predicts nothing";
     return failure();
+  case ::lapa::predict::Scheme::Spatten:
+    reason = "its scheme is spatten, which ranks tokens by the attention "
+             "probabilities of earlier layers rather than by predicted "
+             "scores, and has no stage ops";
+    return failure();
+  default:
+    break;
   }
   if (config.select != ::lapa::predict::SelectMode::TopK) {
     reason = "its selection is a threshold, whose score scale is only known "
              "at run time; use select=topk";
     return failure();
   }
+  if (config.scheme != ::lapa::predict::Scheme::Lapa &&
+      config.scheme != ::lapa::predict::Scheme::Sofa)
+    return expandPeer(attention, predictorAttr, indexAttr, reason);
 
   // The key and value projections: [R, Hin] x [Hin, N] matmuls.
   int64_t index = indexAttr.getInt();
@@ -157,15 +219,52 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
       worklist.push_back(owner);
     }
   }
-  // K-hat would need the keys' rotary embedding too, which the expansion
-  // does not reproduce.
-  for (Operation *op : path)
-    if (auto tag = op->getAttrOfType<StringAttr>("lapa.layer"))
-      if (tag.getValue() == "rotary_embedding") {
-        reason = "its keys get a rotary embedding, which K-hat would need as "
-                 "well; the expansion does not apply it";
-        return failure();
-      }
+  // The key path: the ops from the key projection to the attention's key
+  // operand. With a rotary embedding on it, K-hat takes the same path (in
+  // f32) before the score prediction, as the accelerator does.
+  llvm::SetVector<Operation *> fromKey, toKey;
+  {
+    SmallVector<Operation *> pending = {projections[0]};
+    while (!pending.empty()) {
+      Operation *op = pending.pop_back_val();
+      if (!path.contains(op) || !fromKey.insert(op))
+        continue;
+      for (Operation *user : op->getUsers())
+        if (Operation *owner = block->findAncestorOpInBlock(*user))
+          pending.push_back(owner);
+    }
+    SmallVector<Value> values = {attention.getKey()};
+    while (!values.empty()) {
+      Operation *op = values.pop_back_val().getDefiningOp();
+      if (!op || !fromKey.contains(op) || !toKey.insert(op))
+        continue;
+      for (Value operand : op->getOperands())
+        values.push_back(operand);
+    }
+  }
+  bool rotaryKeys = llvm::any_of(toKey, [](Operation *op) {
+    auto tag = op->getAttrOfType<StringAttr>("lapa.layer");
+    return tag && tag.getValue() == "rotary_embedding";
+  });
+  if (rotaryKeys) {
+    // The copy of the key path reads K-hat in place of the key projection;
+    // it cannot also read what the value projection computes.
+    llvm::SetVector<Operation *> fromValue;
+    SmallVector<Operation *> pending = {projections[1]};
+    while (!pending.empty()) {
+      Operation *op = pending.pop_back_val();
+      if (!path.contains(op) || !fromValue.insert(op))
+        continue;
+      for (Operation *user : op->getUsers())
+        if (Operation *owner = block->findAncestorOpInBlock(*user))
+          pending.push_back(owner);
+    }
+    if (llvm::any_of(toKey, [&](Operation *op) { return fromValue.contains(op); })) {
+      reason = "its keys get a rotary embedding and their path also reads "
+               "the value projection, so K-hat cannot take that path alone";
+      return failure();
+    }
+  }
   if (llvm::is_contained(path, attention.getQuery().getDefiningOp())) {
     reason = "the queries depend on the key or value projection";
     return failure();
@@ -206,25 +305,53 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
   auto khatAcc = PredictKeysOp::create(
       builder, loc, RankedTensorType::get({rows, columns}, intType(32)),
       xq.getResult(), wlog.getResult());
-  // |term| <= 127 * 2^6, summed over Hin terms, plus the sign bit.
-  double bound = 127.0 * 64.0 * double(hin);
-  int64_t accBits = int64_t(std::ceil(std::log2(bound + 1.0))) + 1;
-  int64_t shift = std::max<int64_t>(0, accBits - int64_t(config.keyBits));
-  auto khat = RequantizeOp::create(
-      builder, loc, RankedTensorType::get({rows, columns}, intType(config.keyBits)),
-      khatAcc.getResult(), builder.getI64IntegerAttr(shift));
-  // [B*S, Hkv*D] -> [B, S, Hkv, D] -> [B, Hkv, S, D].
-  auto split = tensor::ExpandShapeOp::create(
-      builder, loc,
-      RankedTensorType::get({batch, keys, kvHeads, headDim},
-                            intType(config.keyBits)),
-      khat.getResult(), ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-  auto headsInit = tensor::EmptyOp::create(
-      builder, loc, ArrayRef<int64_t>{batch, kvHeads, keys, headDim},
-      intType(config.keyBits));
-  auto khatHeads = linalg::TransposeOp::create(
-      builder, loc, split.getResult(), headsInit.getResult(),
-      ArrayRef<int64_t>{0, 2, 1, 3});
+  Value khatHeads;
+  if (!rotaryKeys) {
+    // |term| <= 127 * 2^6, summed over Hin terms, plus the sign bit.
+    double bound = 127.0 * 64.0 * double(hin);
+    int64_t accBits = int64_t(std::ceil(std::log2(bound + 1.0))) + 1;
+    int64_t shift = std::max<int64_t>(0, accBits - int64_t(config.keyBits));
+    auto khat = RequantizeOp::create(
+        builder, loc,
+        RankedTensorType::get({rows, columns}, intType(config.keyBits)),
+        khatAcc.getResult(), builder.getI64IntegerAttr(shift));
+    // [B*S, Hkv*D] -> [B, S, Hkv, D] -> [B, Hkv, S, D].
+    auto split = tensor::ExpandShapeOp::create(
+        builder, loc,
+        RankedTensorType::get({batch, keys, kvHeads, headDim},
+                              intType(config.keyBits)),
+        khat.getResult(), ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+    auto headsInit = tensor::EmptyOp::create(
+        builder, loc, ArrayRef<int64_t>{batch, kvHeads, keys, headDim},
+        intType(config.keyBits));
+    khatHeads = linalg::TransposeOp::create(builder, loc, split.getResult(),
+                                            headsInit.getResult(),
+                                            ArrayRef<int64_t>{0, 2, 1, 3})
+                    .getResult()[0];
+  } else {
+    // Dequantize K-hat with the row and channel scales, send it through a
+    // copy of the key path (head split, rotary embedding), and quantize
+    // each key row to key_bits.
+    Value khatF32 = dequantizeOuter(builder, loc, khatAcc.getResult(),
+                                    xq.getScales(), wq.getScales());
+    IRMapping mapping;
+    mapping.map(keyProjection->getResult(0), khatF32);
+    SmallVector<Operation *> keyOps(toKey.begin(), toKey.end());
+    llvm::sort(keyOps, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    for (Operation *op : keyOps)
+      if (op != keyProjection.getOperation())
+        builder.clone(*op, mapping);
+    Value rotated = mapping.lookupOrDefault(attention.getKey());
+    auto rotatedType = cast<RankedTensorType>(rotated.getType());
+    khatHeads =
+        QuantizeDynamicOp::create(
+            builder, loc, withElement(rotatedType, intType(config.keyBits)),
+            RankedTensorType::get(rotatedType.getShape().drop_back(), f32),
+            rotated, builder.getI64IntegerAttr(rotatedType.getRank() - 1))
+            .getResult();
+  }
 
   // 2. Queries per row to query_bits, log-coded; scores and selection.
   Value q = attention.getQuery();
@@ -245,10 +372,9 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
       builder, loc,
       RankedTensorType::get({batch, heads, queries, keys}, intType(scoreWidth)),
       RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
-      qlog.getResult(), khatHeads.getResult()[0], predictorAttr,
+      qlog.getResult(), khatHeads, predictorAttr,
       attention.getCausalAttr());
-  int64_t keptKeys = int64_t(std::ceil(config.keepRatio * double(keys)));
-  keptKeys = std::max<int64_t>(1, std::min<int64_t>(keptKeys, keys));
+  int64_t keptKeys = keptKeyCount(config, keys);
   auto select = SelectOp::create(
       builder, loc,
       RankedTensorType::get({batch, heads, queries, keptKeys}, intType(32)),
@@ -286,15 +412,88 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
     projection->getResult(0).replaceAllUsesWith(result);
     projection->erase();
   }
-  builder.setInsertionPoint(attention);
-  auto sparse = SparseAttentionOp::create(
-      builder, loc, attention.getResult().getType(), attention.getQuery(),
-      attention.getKey(), attention.getValue(), select.getSelection(),
-      attention.getMask(), attention.getScaleAttr());
-  sparse->setAttr("lapa.attention_index", indexAttr);
-  sparse->setAttr("lapa.predictor", predictorAttr);
-  attention.getResult().replaceAllUsesWith(sparse.getResult());
-  attention->erase();
+  replaceWithSparse(builder, attention, select.getSelection(), predictorAttr,
+                    indexAttr);
+  return success();
+}
+
+LogicalResult ExpandPrediction::expandPeer(AttentionOp attention,
+                                           PredictorAttr predictorAttr,
+                                           IntegerAttr indexAttr,
+                                           std::string &reason) {
+  ::lapa::predict::PredictorConfig config = predictorAttr.getConfig();
+  auto query = cast<RankedTensorType>(attention.getQuery().getType());
+  auto key = cast<RankedTensorType>(attention.getKey().getType());
+  if (!query.hasStaticShape() || !key.hasStaticShape()) {
+    reason = "its shapes are dynamic; bound them with lapa-bound-dynamic-dims";
+    return failure();
+  }
+  if (!query.getElementType().isF32() || !key.getElementType().isF32()) {
+    reason = "its query and key are not f32";
+    return failure();
+  }
+  MLIRContext *context = attention.getContext();
+  OpBuilder builder(attention);
+  Location loc = attention.getLoc();
+  Type f32 = builder.getF32Type();
+
+  // The predictor reads the computed keys, so the K and V projections stay
+  // dense: each operand is quantized per row to the width the scheme
+  // scores at, and FACT log-codes both.
+  auto quantize = [&](Value value, RankedTensorType type, unsigned bits) {
+    return QuantizeDynamicOp::create(
+               builder, loc, withElement(type, builder.getIntegerType(bits)),
+               RankedTensorType::get(type.getShape().drop_back(), f32), value,
+               builder.getI64IntegerAttr(type.getRank() - 1))
+        .getResult();
+  };
+  Value q = attention.getQuery(), k = attention.getKey();
+  Type scoreElement = builder.getI32Type();
+  switch (config.scheme) {
+  case ::lapa::predict::Scheme::Fact:
+    q = LogEncodeOp::create(
+        builder, loc,
+        withElement(query, LogCodeType::get(context, config.queryBits)),
+        quantize(q, query, config.queryBits));
+    k = LogEncodeOp::create(
+        builder, loc, withElement(key, LogCodeType::get(context, config.keyBits)),
+        quantize(k, key, config.keyBits));
+    break;
+  case ::lapa::predict::Scheme::Sanger:
+    q = quantize(q, query, config.scoreBits);
+    k = quantize(k, key, config.scoreBits);
+    break;
+  case ::lapa::predict::Scheme::Energon:
+    q = quantize(q, query, config.queryBits);
+    k = quantize(k, key, config.queryBits);
+    break;
+  case ::lapa::predict::Scheme::Oracle:
+    scoreElement = f32;
+    break;
+  default:
+    reason = "its scheme " +
+             std::string(::lapa::predict::schemeName(config.scheme)) +
+             " has no expansion";
+    return failure();
+  }
+
+  int64_t batch = query.getDimSize(0), heads = query.getDimSize(1),
+          queries = query.getDimSize(2), kvHeads = key.getDimSize(1),
+          keys = key.getDimSize(2);
+  auto scores = PredictScoresOp::create(
+      builder, loc,
+      RankedTensorType::get({batch, heads, queries, keys}, scoreElement),
+      RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
+      q, k, predictorAttr, attention.getCausalAttr());
+  auto select = SelectOp::create(
+      builder, loc,
+      RankedTensorType::get({batch, heads, queries, keptKeyCount(config, keys)},
+                            builder.getI32Type()),
+      RankedTensorType::get({batch, kvHeads, keys}, builder.getI1Type()),
+      scores.getScores(), scores.getCandidates(), predictorAttr,
+      /*score_scale=*/FloatAttr(), attention.getCausalAttr());
+  replaceWithSparse(builder, attention, select.getSelection(), predictorAttr,
+                    indexAttr);
   return success();
 }
 

@@ -89,16 +89,20 @@ def LapaInsertPrediction : Pass<"lapa-insert-prediction", "::mlir::ModuleOp"> {
 def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"> {
   let summary = "Rewrite predicted attention into the prediction and sparse ops.";
   let description = [{
-    Spells out the LAPA flow of every `lapa.attention` whose `lapa.predictor`
-    is an ALOC scheme (`lapa` or `sofa`) with top-k selection, as the ops
-    of the dialect:
+    Spells out the predicted flow of every `lapa.attention` whose
+    `lapa.predictor` selects the top-k keys, as the ops of the dialect.
+    For the ALOC schemes (`lapa`, `sofa`):
 
     1. `lapa.quantize_dynamic` quantizes the key projection's input rows
        to INT8 and its weight per output channel to INT8, and
        `lapa.log_encode` log-codes the weight.
-    2. `lapa.predict_keys` computes K-hat with shift-adds; `lapa.requantize`
-       narrows it to `key_bits` by the shift that the accumulator's range
-       needs, and it is split into key heads.
+    2. `lapa.predict_keys` computes K-hat with shift-adds. Without a rotary
+       embedding on the keys, `lapa.requantize` narrows it to `key_bits` by
+       the shift that the accumulator's range needs, and it is split into
+       key heads. With one (tagged by lapa-annotate-layers), K-hat is
+       dequantized with the row and channel scales, sent through a copy of
+       the keys' path (head split and rotary embedding), and quantized per
+       key row to `key_bits`, as the accelerator does.
     3. The queries are quantized per row to `query_bits` and log-coded, and
        `lapa.predict_scores` and `lapa.select` give each query row its
        top-k keys and each key head its needed tokens.
@@ -109,18 +113,27 @@ def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"
 
     The projections and whatever follows them up to the attention (bias,
     rotary embedding, head reshapes) move to just before the attention,
-    after the prediction, which needs the queries. The ISA lowering reads
-    the unexpanded form; this pass shows the flow as ops, so that other
-    passes can inspect or transform it, and `lapa-annotate-op-counts`
-    counts each stage.
+    after the prediction, which needs the queries.
+
+    The peer schemes that score the computed keys (`fact`, `sanger`,
+    `energon`, and the `oracle`) keep their projections: the query and key
+    are quantized per row to the widths the scheme scores at (FACT also
+    log-codes both, the oracle uses them as they are), and
+    `lapa.predict_scores`, `lapa.select` and `lapa.sparse_attention`
+    follow.
+
+    The ISA lowering reads the unexpanded form; this pass shows the flow as
+    ops, so that other passes can inspect or transform it, and
+    `lapa-annotate-op-counts` counts each stage.
 
     An attention is left as it is, with a remark that says why, when its
-    scheme is not an ALOC scheme, its selection is a threshold (the score
-    scale is only known at run time), its keys get a rotary embedding
-    (tagged by lapa-annotate-layers; K-hat would need it too, and the
-    expansion does not apply it), its projections are not 2-D
-    `linalg.matmul` ops accumulating into zeros, or a value on the path
-    from a projection to the attention has another user before it.
+    scheme is `dense` (nothing to predict) or `spatten` (its ranking uses
+    earlier layers' probabilities), its selection is a threshold (the
+    score scale is only known at run time), its shapes are dynamic, or, for
+    the ALOC schemes, its projections are not 2-D `linalg.matmul` ops
+    accumulating into zeros, a value on the path from a projection to the
+    attention has another user before it, or the rotated keys' path also
+    reads the value projection.
   }];
   let statistics = [
     Statistic<"numExpanded", "num-expanded", "Attentions expanded">,
