@@ -8,6 +8,8 @@
 
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
+#include "PredictorOptions.h"
+
 #include "lapa/Predict/PredictorConfig.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -60,6 +62,28 @@ struct ExpandPrediction
   void runOnOperation() override {
     SmallVector<AttentionOp> attentions;
     getOperation().walk([&](AttentionOp op) { attentions.push_back(op); });
+    if (!predictor.empty() || !layerPredictors.empty()) {
+      // Without `predictor`, the attributes stay the default of the layers
+      // that `layer-predictors` does not name.
+      llvm::Expected<PredictorChoice> choice = parsePredictorOptions(
+          predictor.empty() ? StringRef("dense") : StringRef(predictor),
+          layerPredictors);
+      if (!choice) {
+        getOperation().emitError() << llvm::toString(choice.takeError());
+        return signalPassFailure();
+      }
+      for (AttentionOp attention : attentions) {
+        int64_t index = -1;
+        if (auto attr = attention->getAttrOfType<IntegerAttr>(
+                "lapa.attention_index"))
+          index = attr.getInt();
+        if (predictor.empty() && !choice->perLayer.count(index))
+          continue;
+        attention->setAttr("lapa.predictor",
+                           PredictorAttr::fromConfig(&getContext(),
+                                                     choice->forIndex(index)));
+      }
+    }
     for (AttentionOp attention : attentions) {
       std::string reason;
       if (succeeded(expand(attention, reason))) {

@@ -7,6 +7,8 @@
 
 #include "lapa/Dialect/Lapa/Transforms/Passes.h"
 
+#include "PredictorOptions.h"
+
 #include "lapa/Hardware/HardwareConfig.h"
 #include "lapa/Predict/PredictorConfig.h"
 #include "lapa/Schedule/Schedule.h"
@@ -35,32 +37,10 @@ struct InsertPrediction
       signalPassFailure();
     };
 
-    llvm::Expected<::lapa::predict::PredictorConfig> fallback =
-        ::lapa::predict::parsePredictorConfig(predictor);
-    if (!fallback)
-      return fail("invalid option predictor='" + predictor +
-                  "': " + llvm::toString(fallback.takeError()));
-
-    llvm::DenseMap<int64_t, ::lapa::predict::PredictorConfig> perLayer;
-    llvm::SmallVector<StringRef> entries;
-    StringRef(layerPredictors).split(entries, ';', -1, /*KeepEmpty=*/false);
-    for (StringRef entry : entries) {
-      auto [indexText, text] = entry.split('=');
-      int64_t index;
-      if (text.empty() || indexText.trim().getAsInteger(10, index) || index < 0)
-        return fail("invalid entry '" + entry +
-                    "' in option layer-predictors; expected "
-                    "`index=scheme name=value ...`, e.g. `0=dense`");
-      llvm::Expected<::lapa::predict::PredictorConfig> config =
-          ::lapa::predict::parsePredictorConfig(text.trim());
-      if (!config)
-        return fail("invalid predictor for layer " + Twine(index) +
-                    " in option layer-predictors: " +
-                    llvm::toString(config.takeError()));
-      if (!perLayer.try_emplace(index, *config).second)
-        return fail("layer " + Twine(index) +
-                    " appears twice in option layer-predictors");
-    }
+    llvm::Expected<PredictorChoice> choice =
+        parsePredictorOptions(predictor, layerPredictors);
+    if (!choice)
+      return fail(llvm::toString(choice.takeError()));
 
     std::optional<::lapa::hardware::HardwareConfig> hardware;
     if (!hwPath.empty()) {
@@ -77,11 +57,9 @@ struct InsertPrediction
       if (auto attr = attention->getAttrOfType<IntegerAttr>(
               "lapa.attention_index"))
         index = attr.getInt();
-      ::lapa::predict::PredictorConfig config = *fallback;
-      if (auto it = perLayer.find(index); it != perLayer.end()) {
-        config = it->second;
+      const ::lapa::predict::PredictorConfig &config = choice->forIndex(index);
+      if (choice->perLayer.count(index))
         used.insert(index);
-      }
       if (llvm::Error error = ::lapa::schedule::checkPredictorSupport(
               config, hardware ? &*hardware : nullptr)) {
         attention.emitError() << llvm::toString(std::move(error));
@@ -94,7 +72,7 @@ struct InsertPrediction
     });
     if (result.wasInterrupted())
       return signalPassFailure();
-    for (auto &[index, config] : perLayer)
+    for (auto &[index, config] : choice->perLayer)
       if (!used.contains(index))
         return fail("option layer-predictors names layer " + Twine(index) +
                     ", but no attention has lapa.attention_index = " +

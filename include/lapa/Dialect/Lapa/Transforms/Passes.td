@@ -126,6 +126,12 @@ def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"
     ops, so that other passes can inspect or transform it, and
     `lapa-annotate-op-counts` counts each stage.
 
+    The predictor is the attention's `lapa.predictor` attribute
+    (lapa-insert-prediction sets it). The options `predictor` and
+    `layer-predictors`, in the form lapa-insert-prediction takes, replace
+    it for every attention, or for the attentions whose
+    `lapa.attention_index` they name.
+
     An attention is left as it is, with a remark that says why, when its
     scheme is `dense` (nothing to predict) or `spatten` (its ranking uses
     earlier layers' probabilities), its selection is a threshold (the
@@ -135,6 +141,15 @@ def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"
     attention has another user before it, or the rotated keys' path also
     reads the value projection.
   }];
+  let options = [
+    Option<"predictor", "predictor", "std::string", /*default=*/"\"\"",
+           "Predictor of every attention in the text form `scheme "
+           "name=value ...`, replacing its lapa.predictor; empty keeps "
+           "the attribute">,
+    Option<"layerPredictors", "layer-predictors", "std::string", /*default=*/"\"\"",
+           "Per-layer predictors `index=predictor` separated by ';', "
+           "replacing lapa.predictor of the attentions they name">
+  ];
   let statistics = [
     Statistic<"numExpanded", "num-expanded", "Attentions expanded">,
     Statistic<"numSkipped", "num-skipped", "Attentions left as they are">
