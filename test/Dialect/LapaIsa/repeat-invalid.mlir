@@ -132,3 +132,16 @@ lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
     lapa_isa.tensor @t "input" "f32" [4] at 0
   }
 }
+
+// -----
+
+// The stream file counts instructions with 32 bits: 65536 x 65536 = 2^32
+// loads are one more than it can count.
+// expected-error @+1 {{'lapa_isa.program' op expands to 4294967296 instructions, more than the stream format's limit of 4294967295; use fewer iterations in its lapa_isa.repeat ops}}
+lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
+  lapa_isa.repeat 65536 {
+    lapa_isa.repeat 65536 {
+      lapa_isa.load {buf_stride = 64 : i64, dram = 0 : i64, dram_stride = 64 : i64, dst = #lapa_isa.buf<4, 0>, row_bytes = 64 : i64, rows = 1 : i64}
+    }
+  }
+}

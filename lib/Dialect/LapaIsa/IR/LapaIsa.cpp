@@ -627,14 +627,17 @@ LogicalResult StageOp::verify() {
 
 namespace {
 /// The number of instructions a block expands to.
+/// The number of instructions a block expands to, saturated at UINT64_MAX.
 uint64_t instructionCount(Block &block) {
   uint64_t count = 0;
   for (Operation &op : block) {
     if (auto repeat = dyn_cast<RepeatOp>(op))
-      count += uint64_t(repeat.getCountAttr().getInt()) *
-               instructionCount(repeat.getBody().front());
+      count = llvm::SaturatingAdd(
+          count, llvm::SaturatingMultiply(
+                     uint64_t(std::max<int64_t>(repeat.getCountAttr().getInt(), 0)),
+                     instructionCount(repeat.getBody().front())));
     else if (isInstruction(&op))
-      ++count;
+      count = llvm::SaturatingAdd(count, uint64_t(1));
   }
   return count;
 }
@@ -746,6 +749,14 @@ private:
 } // namespace
 
 LogicalResult ProgramOp::verifyRegions() {
+  // The stream file counts and indexes instructions with 32 bits.
+  uint64_t instructions = instructionCount(getBody().front());
+  if (instructions > UINT32_MAX)
+    return emitOpError() << "expands to " << instructions
+                         << " instructions, more than the stream format's "
+                            "limit of "
+                         << UINT32_MAX
+                         << "; use fewer iterations in its lapa_isa.repeat ops";
   llvm::Expected<::lapa::hardware::HardwareConfig> config =
       ::lapa::hardware::parseHardwareConfig(getConfig(), getConfigName());
   if (!config)
