@@ -246,17 +246,23 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
   // The key path: the ops from the key projection to the attention's key
   // operand. With a rotary embedding on it, K-hat takes the same path (in
   // f32) before the score prediction, as the accelerator does.
-  llvm::SetVector<Operation *> fromKey, toKey;
-  {
-    SmallVector<Operation *> pending = {projections[0]};
+  // The ops of `path` that depend on `start`.
+  auto reachableFrom = [&](Operation *start) {
+    llvm::SetVector<Operation *> reached;
+    SmallVector<Operation *> pending = {start};
     while (!pending.empty()) {
       Operation *op = pending.pop_back_val();
-      if (!path.contains(op) || !fromKey.insert(op))
+      if (!path.contains(op) || !reached.insert(op))
         continue;
       for (Operation *user : op->getUsers())
         if (Operation *owner = block->findAncestorOpInBlock(*user))
           pending.push_back(owner);
     }
+    return reached;
+  };
+  llvm::SetVector<Operation *> fromKey = reachableFrom(projections[0]);
+  llvm::SetVector<Operation *> toKey;
+  {
     SmallVector<Value> values = {attention.getKey()};
     while (!values.empty()) {
       Operation *op = values.pop_back_val().getDefiningOp();
@@ -273,16 +279,7 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
   if (rotaryKeys) {
     // The copy of the key path reads K-hat in place of the key projection;
     // it cannot also read what the value projection computes.
-    llvm::SetVector<Operation *> fromValue;
-    SmallVector<Operation *> pending = {projections[1]};
-    while (!pending.empty()) {
-      Operation *op = pending.pop_back_val();
-      if (!path.contains(op) || !fromValue.insert(op))
-        continue;
-      for (Operation *user : op->getUsers())
-        if (Operation *owner = block->findAncestorOpInBlock(*user))
-          pending.push_back(owner);
-    }
+    llvm::SetVector<Operation *> fromValue = reachableFrom(projections[1]);
     if (llvm::any_of(toKey, [&](Operation *op) { return fromValue.contains(op); })) {
       reason = "its keys get a rotary embedding and their path also reads "
                "the value projection, so K-hat cannot take that path alone";
