@@ -608,13 +608,13 @@ void lapa::isa::expandRepeats(llvm::ArrayRef<RepeatNode> nodes,
                               std::vector<Instruction> &instructions,
                               std::vector<StageRange> &stages,
                               std::vector<uint32_t> *origins) {
-  Expander expander(
-      [&](const Instruction &inst, uint32_t origin) {
-        instructions.push_back(inst);
-        if (origins)
-          origins->push_back(origin);
-      },
-      &stages);
+  // The sink must outlive the expander, which keeps a function_ref to it.
+  auto sink = [&](const Instruction &inst, uint32_t origin) {
+    instructions.push_back(inst);
+    if (origins)
+      origins->push_back(origin);
+  };
+  Expander expander(sink, &stages);
   expander.expand(nodes, {});
   expander.finish();
 }

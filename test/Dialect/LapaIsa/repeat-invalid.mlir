@@ -37,6 +37,17 @@ lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
 
 // -----
 
+// The dependency tokens and flags are the same in every iteration; the
+// message lists what may step.
+lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
+  lapa_isa.repeat 2 {
+    // expected-error @+1 {{'lapa_isa.load' op cannot step `signal`: the header fields (wait, signal, flags) are the same in every iteration; the fields that may step are dram, dst, rows, row_bytes, dram_stride, buf_stride}}
+    lapa_isa.load {buf_stride = 64 : i64, dram = 0 : i64, dram_stride = 64 : i64, dst = #lapa_isa.buf<4, 0>, row_bytes = 64 : i64, rows = 1 : i64, signal = ["mac"], steps = [{signal = 1 : i64}]}
+  }
+}
+
+// -----
+
 lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
   lapa_isa.repeat 2 {
     // expected-error @+1 {{'lapa_isa.load' op steps field `dram` by a value that is not an integer}}
@@ -59,7 +70,7 @@ lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
 
 lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
   lapa_isa.repeat 2 {
-    // expected-error @+1 {{'lapa_isa.softmax' op cannot step `row_scales`: the field is absent}}
+    // expected-error @+1 {{'lapa_isa.softmax' op cannot step `row_scales`: the field is absent; the fields that may step are s, p, m, t}}
     lapa_isa.softmax {m = 1 : i64, p = #lapa_isa.buf<2, 64>, s = #lapa_isa.buf<2, 0>, scale = 1.0 : f32, t = 4 : i64, steps = [{row_scales = 4 : i64}]}
   }
 }

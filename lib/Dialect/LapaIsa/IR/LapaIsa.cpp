@@ -450,7 +450,7 @@ LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
             auto ref = dyn_cast_if_present<BufAttr>(value);
             if (!ref) {
               why = "the field is absent";
-              return failure();
+              break;
             }
             return SteppedField{ref.getOffset(), 0, isa::kMaxBufferOffset,
                                 field.word};
@@ -463,10 +463,22 @@ LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
                                 (int64_t(1) << 48) - 1, 1};
           case FieldKind::F32:
             why = "an f32 field is the same in every iteration";
-            return failure();
+            break;
           }
         }
-        why = "the op has no such field";
+        // `why` is set when the field exists but cannot step.
+        if (why.empty() &&
+            (name == "wait" || name == "signal" || name == "flags"))
+          why = "the header fields (wait, signal, flags) are the same in "
+                "every iteration";
+        else if (why.empty())
+          why = "the op has no such field";
+        SmallVector<StringRef> steppable;
+        for (auto [field, value] : llvm::zip_equal(fields, values))
+          if (field.kind != FieldKind::F32 &&
+              (field.kind != FieldKind::OptRef || value))
+            steppable.push_back(field.name);
+        why += "; the fields that may step are " + llvm::join(steppable, ", ");
         return failure();
       });
 }
@@ -716,9 +728,20 @@ private:
                                   << "(instruction " << index
                                   << ") does not fit '" << configName
                                   << "': " << llvm::toString(std::move(error));
-        if (!levels.empty())
-          diag.attachNote() << "the instruction is one iteration of a "
-                               "lapa_isa.repeat";
+        if (!levels.empty()) {
+          // The iteration of each enclosing repeat, outermost first; a
+          // repeat that does not move this instruction shows 0.
+          SmallVector<int64_t, 4> where(levels.size(), 0);
+          for (size_t m = 0; m < moving.size(); ++m)
+            where[moving[m].first] = iteration[m];
+          std::string text;
+          for (int64_t index : where)
+            text += (text.empty() ? "" : ", ") + std::to_string(index);
+          diag.attachNote() << "the instruction is iteration [" << text
+                            << "] of its enclosing lapa_isa.repeat ops "
+                               "(outermost first); lower a repeat's count or "
+                               "the step of the field";
+        }
         return diag;
       }
       // The next iteration vector.
