@@ -123,8 +123,8 @@ struct OperandRoles {
   int64_t feature = -1;
   /// When a constant scale was moved into the attention: the tensor before
   /// that scale, and the views between it and `value`, producers first.
-  Value unscaled;
-  SmallVector<Operation *> replayViews;
+  Value unscaled = {};
+  SmallVector<Operation *> replayViews = {};
 };
 
 /// Everything a successful match needs to build lapa.attention.
