@@ -25,6 +25,10 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <vector>
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -43,6 +47,19 @@ int main(int argc, char **argv) {
   mlir::lapa_isa::registerLapaIsaPasses();
   mlir::lapa::registerLapaPipelines();
 
+  // An error on an op would also print the whole op by default, which for
+  // a lapa_isa.program or a model's function is megabytes of text after a
+  // one-line message. lapa-opt turns that off unless the command line sets
+  // --mlir-print-op-on-diagnostic itself.
+  std::vector<char *> arguments(argv, argv + argc);
+  static char quiet[] = "--mlir-print-op-on-diagnostic=false";
+  bool given = llvm::any_of(arguments, [](const char *argument) {
+    return llvm::StringRef(argument).ltrim('-').starts_with(
+        "mlir-print-op-on-diagnostic");
+  });
+  if (!given)
+    arguments.insert(arguments.begin() + 1, quiet);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "lapa optimizer driver\n", registry));
+      static_cast<int>(arguments.size()), arguments.data(),
+      "lapa optimizer driver\n", registry));
 }
