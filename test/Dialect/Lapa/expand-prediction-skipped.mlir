@@ -31,15 +31,6 @@ func.func @spatten(%q: tensor<1x2x8x8xf32>, %k: tensor<1x2x8x8xf32>) -> tensor<1
 
 // -----
 
-// A threshold selection keeps a number of keys known only at run time.
-func.func @threshold(%q: tensor<1x2x8x8xf32>, %k: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
-  // expected-remark @below {{its selection is a threshold, whose score scale is only known at run time; use select=topk}}
-  %o = lapa.attention %q, %k, %k scale(0.35355339) {lapa.attention_index = 0 : i64, lapa.predictor = #lapa.predictor<lapa, select = threshold, threshold = 0.01>} : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32> -> tensor<1x2x8x8xf32>
-  return %o : tensor<1x2x8x8xf32>
-}
-
-// -----
-
 // Keys and values that are function arguments have no projection to make
 // sparse.
 func.func @no_projection(%q: tensor<1x2x8x8xf32>, %k: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {

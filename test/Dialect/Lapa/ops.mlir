@@ -103,7 +103,14 @@ func.func @predict_and_select(%qlog: tensor<1x4x16x32x!lapa.log_code<16>>,
   %bitmap, %grouped = lapa.select %ts, %tc
       predictor <lapa, select = threshold, threshold = 0.002> score_scale(0.001)
       : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
-  return %sel, %needed, %bitmap, %grouped
+  // Scores quantized at run time carry one logit scale per score.
+  // CHECK: %[[SCALES:.*]] = tensor.empty() : tensor<1x4x16x16xf32>
+  // CHECK: lapa.select %[[TS]], %[[TC]] scales(%[[SCALES]] : tensor<1x4x16x16xf32>) predictor <lapa, select = threshold, threshold = 0.002> : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
+  %scales = tensor.empty() : tensor<1x4x16x16xf32>
+  %runtime, %runtimeNeeded = lapa.select %ts, %tc scales(%scales : tensor<1x4x16x16xf32>)
+      predictor <lapa, select = threshold, threshold = 0.002>
+      : tensor<1x4x16x16xi32>, tensor<1x4x16x16xi1> -> tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
+  return %sel, %needed, %bitmap, %runtimeNeeded
       : tensor<1x4x16x4xi32>, tensor<1x4x16xi1>, tensor<1x4x16x16xi1>, tensor<1x2x16xi1>
 }
 

@@ -331,7 +331,7 @@ func.func @select_index_k_boundary(%s: tensor<1x2x8x40xi32>, %c: tensor<1x2x8x40
 
 // The threshold mode needs the scale that turns scores into logits.
 func.func @select_threshold_scale(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1>) {
-  // expected-error @+1 {{select = threshold needs score_scale(...) to turn the scores into softmax logits}}
+  // expected-error @+1 {{select = threshold needs score_scale(...) or scales(...) to turn the scores into softmax logits}}
   %sel, %n = lapa.select %s, %c predictor <sanger> : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x8xi1>, tensor<1x2x8xi1>
   return
 }
@@ -340,8 +340,33 @@ func.func @select_threshold_scale(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1
 
 // score_scale is only read by the threshold mode.
 func.func @select_unused_scale(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1>) {
-  // expected-error @+1 {{score_scale applies only with select = threshold; remove it or change the predictor}}
+  // expected-error @+1 {{score_scale and scales apply only with select = threshold; remove them or change the predictor}}
   %sel, %n = lapa.select %s, %c predictor <lapa> score_scale(0.5) : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x2xi32>, tensor<1x2x8xi1>
+  return
+}
+
+// -----
+
+// The logit scale comes once: as a constant or per score.
+func.func @select_two_scales(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1>, %scales: tensor<1x2x8x8xf32>) {
+  // expected-error @+1 {{has both score_scale(...) and scales(...); give the scale once}}
+  %sel, %n = lapa.select %s, %c scales(%scales : tensor<1x2x8x8xf32>) predictor <sanger> score_scale(0.01) : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x8xi1>, tensor<1x2x8xi1>
+  return
+}
+
+// -----
+
+func.func @select_scales_shape(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1>, %scales: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'lapa.select' op scales must have shape [B, H, Sq, Skv] = [1, 2, 8, 8], got 'tensor<1x2x8xf32>'}}
+  %sel, %n = lapa.select %s, %c scales(%scales : tensor<1x2x8xf32>) predictor <sanger> : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x8xi1>, tensor<1x2x8xi1>
+  return
+}
+
+// -----
+
+func.func @select_unused_scales(%s: tensor<1x2x8x8xi32>, %c: tensor<1x2x8x8xi1>, %scales: tensor<1x2x8x8xf32>) {
+  // expected-error @+1 {{score_scale and scales apply only with select = threshold; remove them or change the predictor}}
+  %sel, %n = lapa.select %s, %c scales(%scales : tensor<1x2x8x8xf32>) predictor <lapa> : tensor<1x2x8x8xi32>, tensor<1x2x8x8xi1> -> tensor<1x2x8x2xi32>, tensor<1x2x8xi1>
   return
 }
 

@@ -592,14 +592,22 @@ LogicalResult SelectOp::verify() {
 
   bool threshold = config.select == predict::SelectMode::Threshold;
   if (threshold) {
-    if (!getScoreScaleAttr())
-      return emitOpError() << "select = threshold needs score_scale(...) to "
-                           << "turn the scores into softmax logits";
-    if (failed(verifyScale(*this, getScoreScaleAttr())))
+    if (getScoreScaleAttr() && getScoreScales())
+      return emitOpError() << "has both score_scale(...) and scales(...); "
+                           << "give the scale once";
+    if (!getScoreScaleAttr() && !getScoreScales())
+      return emitOpError() << "select = threshold needs score_scale(...) or "
+                           << "scales(...) to turn the scores into softmax "
+                           << "logits";
+    if (getScoreScaleAttr() && failed(verifyScale(*this, getScoreScaleAttr())))
       return failure();
-  } else if (getScoreScaleAttr()) {
-    return emitOpError() << "score_scale applies only with select = "
-                         << "threshold; remove it or change the predictor";
+    if (getScoreScales() &&
+        failed(verifyShape(*this, "scales", getScoreScales().getType(),
+                           scores.getShape(), "[B, H, Sq, Skv]")))
+      return failure();
+  } else if (getScoreScaleAttr() || getScoreScales()) {
+    return emitOpError() << "score_scale and scales apply only with select = "
+                         << "threshold; remove them or change the predictor";
   }
 
   RankedTensorType selection = getSelection().getType();

@@ -125,6 +125,71 @@ int64_t keptKeyCount(const ::lapa::predict::PredictorConfig &config,
   return std::max<int64_t>(1, std::min<int64_t>(kept, keys));
 }
 
+/// Returns the logit scale of every score, `[B, H, Sq, Skv]`:
+/// `attention scale * queryScales[b,h,i] * keyScales[b,h/group,j]`, for
+/// scores of queries and keys quantized per row.
+Value pairScales(OpBuilder &builder, Location loc, Value queryScales,
+                 Value keyScales, int64_t keys, double attentionScale) {
+  auto queryType = cast<RankedTensorType>(queryScales.getType());
+  auto keyType = cast<RankedTensorType>(keyScales.getType());
+  int64_t batch = queryType.getDimSize(0), heads = queryType.getDimSize(1),
+          queries = queryType.getDimSize(2);
+  int64_t group = heads / keyType.getDimSize(1);
+  Type f32 = builder.getF32Type();
+  MLIRContext *context = builder.getContext();
+  auto init = tensor::EmptyOp::create(
+      builder, loc, ArrayRef<int64_t>{batch, heads, queries, keys}, f32);
+  AffineExpr b = getAffineDimExpr(0, context), h = getAffineDimExpr(1, context),
+             i = getAffineDimExpr(2, context), j = getAffineDimExpr(3, context);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {b, h, i}, context),
+      AffineMap::get(4, 0, {b, h.floorDiv(group), j}, context),
+      AffineMap::get(4, 0, {b, h, i, j}, context)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  Value scale = arith::ConstantOp::create(
+      builder, loc, builder.getF32FloatAttr(static_cast<float>(attentionScale)));
+  auto generic = linalg::GenericOp::create(
+      builder, loc, TypeRange{init.getType()},
+      ValueRange{queryScales, keyScales}, ValueRange{init.getResult()}, maps,
+      iterators, [&](OpBuilder &nested, Location l, ValueRange args) {
+        Value value = arith::MulFOp::create(nested, l, args[0], args[1]);
+        value = arith::MulFOp::create(nested, l, value, scale);
+        linalg::YieldOp::create(nested, l, value);
+      });
+  return generic.getResult(0);
+}
+
+/// Builds the lapa.select of `scores`: the top-k as index lists, or the
+/// threshold as a bitmap with the logit scale of every score
+/// (`scoreScales`, or for the oracle's float scores the attention scale).
+SelectOp buildSelect(OpBuilder &builder, Location loc, AttentionOp attention,
+                     PredictorAttr predictorAttr, PredictScoresOp scores,
+                     Value scoreScales, int64_t kvHeads) {
+  ::lapa::predict::PredictorConfig config = predictorAttr.getConfig();
+  auto scoreType = cast<RankedTensorType>(scores.getScores().getType());
+  int64_t batch = scoreType.getDimSize(0), heads = scoreType.getDimSize(1),
+          queries = scoreType.getDimSize(2), keys = scoreType.getDimSize(3);
+  auto needed = RankedTensorType::get({batch, kvHeads, keys},
+                                      builder.getI1Type());
+  if (config.select == ::lapa::predict::SelectMode::TopK)
+    return SelectOp::create(
+        builder, loc,
+        RankedTensorType::get({batch, heads, queries, keptKeyCount(config, keys)},
+                              builder.getI32Type()),
+        needed, scores.getScores(), scores.getCandidates(),
+        /*score_scales=*/Value(), predictorAttr, /*score_scale=*/FloatAttr(),
+        attention.getCausalAttr());
+  FloatAttr scale;
+  if (!scoreScales)
+    scale = builder.getF32FloatAttr(
+        static_cast<float>(attention.getScaleAttr().getValueAsDouble()));
+  return SelectOp::create(
+      builder, loc,
+      RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
+      needed, scores.getScores(), scores.getCandidates(), scoreScales,
+      predictorAttr, scale, attention.getCausalAttr());
+}
+
 /// Returns the dequantized K-hat of a [rows, columns] accumulator in f32,
 /// `acc[r, c] * rowScales[r] * colScales[c]`.
 Value dequantizeOuter(OpBuilder &builder, Location loc, Value acc,
@@ -177,11 +242,6 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
     return failure();
   default:
     break;
-  }
-  if (config.select != ::lapa::predict::SelectMode::TopK) {
-    reason = "its selection is a threshold, whose score scale is only known "
-             "at run time; use select=topk";
-    return failure();
   }
   if (config.scheme != ::lapa::predict::Scheme::Lapa &&
       config.scheme != ::lapa::predict::Scheme::Sofa)
@@ -276,6 +336,12 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
     auto tag = op->getAttrOfType<StringAttr>("lapa.layer");
     return tag && tag.getValue() == "rotary_embedding";
   });
+  if (config.select == ::lapa::predict::SelectMode::Threshold && !rotaryKeys) {
+    reason = "its selection is a threshold, and K-hat narrowed by a shift "
+             "keeps the weight's per-channel scales, so a score has no "
+             "single logit scale; use select=topk";
+    return failure();
+  }
   if (rotaryKeys) {
     // The copy of the key path reads K-hat in place of the key projection;
     // it cannot also read what the value projection computes.
@@ -326,7 +392,7 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
   auto khatAcc = PredictKeysOp::create(
       builder, loc, RankedTensorType::get({rows, columns}, intType(32)),
       xq.getResult(), wlog.getResult());
-  Value khatHeads;
+  Value khatHeads, khatScales;
   if (!rotaryKeys) {
     // |term| <= 127 * 2^6, summed over Hin terms, plus the sign bit.
     double bound = 127.0 * 64.0 * double(hin);
@@ -366,12 +432,12 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
         builder.clone(*op, mapping);
     Value rotated = mapping.lookupOrDefault(attention.getKey());
     auto rotatedType = cast<RankedTensorType>(rotated.getType());
-    khatHeads =
-        QuantizeDynamicOp::create(
-            builder, loc, withElement(rotatedType, intType(config.keyBits)),
-            RankedTensorType::get(rotatedType.getShape().drop_back(), f32),
-            rotated, builder.getI64IntegerAttr(rotatedType.getRank() - 1))
-            .getResult();
+    auto khatQuantized = QuantizeDynamicOp::create(
+        builder, loc, withElement(rotatedType, intType(config.keyBits)),
+        RankedTensorType::get(rotatedType.getShape().drop_back(), f32),
+        rotated, builder.getI64IntegerAttr(rotatedType.getRank() - 1));
+    khatHeads = khatQuantized.getResult();
+    khatScales = khatQuantized.getScales();
   }
 
   // 2. Queries per row to query_bits, log-coded; scores and selection.
@@ -395,13 +461,12 @@ LogicalResult ExpandPrediction::expand(AttentionOp attention,
       RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
       qlog.getResult(), khatHeads, predictorAttr,
       attention.getCausalAttr());
-  int64_t keptKeys = keptKeyCount(config, keys);
-  auto select = SelectOp::create(
-      builder, loc,
-      RankedTensorType::get({batch, heads, queries, keptKeys}, intType(32)),
-      RankedTensorType::get({batch, kvHeads, keys}, builder.getI1Type()),
-      scores.getScores(), scores.getCandidates(), predictorAttr,
-      /*score_scale=*/FloatAttr(), attention.getCausalAttr());
+  Value scoreScales;
+  if (config.select == ::lapa::predict::SelectMode::Threshold)
+    scoreScales = pairScales(builder, loc, qq.getScales(), khatScales, keys,
+                             attention.getScaleAttr().getValueAsDouble());
+  SelectOp select = buildSelect(builder, loc, attention, predictorAttr, scores,
+                                scoreScales, kvHeads);
 
   // 3. Sparse projections in place of the matmuls, then sparse attention.
   for (linalg::MatmulOp projection : projections) {
@@ -461,12 +526,16 @@ LogicalResult ExpandPrediction::expandPeer(AttentionOp attention,
   // The predictor reads the computed keys, so the K and V projections stay
   // dense: each operand is quantized per row to the width the scheme
   // scores at, and FACT log-codes both.
-  auto quantize = [&](Value value, RankedTensorType type, unsigned bits) {
-    return QuantizeDynamicOp::create(
-               builder, loc, withElement(type, builder.getIntegerType(bits)),
-               RankedTensorType::get(type.getShape().drop_back(), f32), value,
-               builder.getI64IntegerAttr(type.getRank() - 1))
-        .getResult();
+  // The per-row scales of the query and the key, for a threshold.
+  Value queryScales, keyScales;
+  auto quantize = [&](Value value, RankedTensorType type, unsigned bits,
+                      Value &scales) {
+    auto quantized = QuantizeDynamicOp::create(
+        builder, loc, withElement(type, builder.getIntegerType(bits)),
+        RankedTensorType::get(type.getShape().drop_back(), f32), value,
+        builder.getI64IntegerAttr(type.getRank() - 1));
+    scales = quantized.getScales();
+    return quantized.getResult();
   };
   Value q = attention.getQuery(), k = attention.getKey();
   Type scoreElement = builder.getI32Type();
@@ -475,18 +544,18 @@ LogicalResult ExpandPrediction::expandPeer(AttentionOp attention,
     q = LogEncodeOp::create(
         builder, loc,
         withElement(query, LogCodeType::get(context, config.queryBits)),
-        quantize(q, query, config.queryBits));
+        quantize(q, query, config.queryBits, queryScales));
     k = LogEncodeOp::create(
         builder, loc, withElement(key, LogCodeType::get(context, config.keyBits)),
-        quantize(k, key, config.keyBits));
+        quantize(k, key, config.keyBits, keyScales));
     break;
   case ::lapa::predict::Scheme::Sanger:
-    q = quantize(q, query, config.scoreBits);
-    k = quantize(k, key, config.scoreBits);
+    q = quantize(q, query, config.scoreBits, queryScales);
+    k = quantize(k, key, config.scoreBits, keyScales);
     break;
   case ::lapa::predict::Scheme::Energon:
-    q = quantize(q, query, config.queryBits);
-    k = quantize(k, key, config.queryBits);
+    q = quantize(q, query, config.queryBits, queryScales);
+    k = quantize(k, key, config.queryBits, keyScales);
     break;
   case ::lapa::predict::Scheme::Oracle:
     scoreElement = f32;
@@ -506,13 +575,12 @@ LogicalResult ExpandPrediction::expandPeer(AttentionOp attention,
       RankedTensorType::get({batch, heads, queries, keys}, scoreElement),
       RankedTensorType::get({batch, heads, queries, keys}, builder.getI1Type()),
       q, k, predictorAttr, attention.getCausalAttr());
-  auto select = SelectOp::create(
-      builder, loc,
-      RankedTensorType::get({batch, heads, queries, keptKeyCount(config, keys)},
-                            builder.getI32Type()),
-      RankedTensorType::get({batch, kvHeads, keys}, builder.getI1Type()),
-      scores.getScores(), scores.getCandidates(), predictorAttr,
-      /*score_scale=*/FloatAttr(), attention.getCausalAttr());
+  Value scoreScales;
+  if (config.select == ::lapa::predict::SelectMode::Threshold && queryScales)
+    scoreScales = pairScales(builder, loc, queryScales, keyScales, keys,
+                             attention.getScaleAttr().getValueAsDouble());
+  SelectOp select = buildSelect(builder, loc, attention, predictorAttr, scores,
+                                scoreScales, kvHeads);
   replaceWithSparse(builder, attention, select.getSelection(), predictorAttr,
                     indexAttr);
   return success();

@@ -378,7 +378,10 @@ def Lapa_SelectOp : Lapa_Op<"select", [Pure]> {
       `softmax_j(score_scale * scores[i,:])[j]` over the candidates reaches
       `threshold`. `score_scale` converts the integer scores to logits
       (the product of the operand scales and the attention scale) and is
-      required in this mode.
+      required in this mode. When the operands were quantized at run time,
+      the scales are an operand instead, `scales(%s)`, one per score
+      (`[B, H, Sq, Skv]` f32), and the logits are
+      `score_scales[i,j] * scores[i,j]`.
 
     The selection result is either a bitmap `[B, H, Sq, Skv]` of `i1`, or
     an index list `[B, H, Sq, K]` of `i32` whose row `i` lists the selected
@@ -403,6 +406,7 @@ def Lapa_SelectOp : Lapa_Op<"select", [Pure]> {
   let arguments = (ins
     Lapa_ScalarTensor:$scores,
     Lapa_MaskTensor:$candidates,
+    Optional<Lapa_FloatTensor>:$score_scales,
     Lapa_PredictorAttr:$predictor,
     OptionalAttr<F32Attr>:$score_scale,
     UnitAttr:$causal
@@ -412,7 +416,8 @@ def Lapa_SelectOp : Lapa_Op<"select", [Pure]> {
     Lapa_MaskTensor:$needed
   );
   let assemblyFormat = [{
-    $scores `,` $candidates `predictor` $predictor
+    $scores `,` $candidates (`scales` `(` $score_scales^ `:` type($score_scales) `)`)?
+    `predictor` $predictor
     (`score_scale` `(` $score_scale^ `)`)? (`causal` $causal^)? attr-dict
     `:` type($scores) `,` type($candidates) `->` type($selection) `,`
     type($needed)

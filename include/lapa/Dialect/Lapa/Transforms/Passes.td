@@ -89,9 +89,8 @@ def LapaInsertPrediction : Pass<"lapa-insert-prediction", "::mlir::ModuleOp"> {
 def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"> {
   let summary = "Rewrite predicted attention into the prediction and sparse ops.";
   let description = [{
-    Spells out the predicted flow of every `lapa.attention` whose
-    `lapa.predictor` selects the top-k keys, as the ops of the dialect.
-    For the ALOC schemes (`lapa`, `sofa`):
+    Spells out the predicted flow of every `lapa.attention` as the ops of
+    the dialect. For the ALOC schemes (`lapa`, `sofa`):
 
     1. `lapa.quantize_dynamic` quantizes the key projection's input rows
        to INT8 and its weight per output channel to INT8, and
@@ -105,7 +104,10 @@ def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"
        key row to `key_bits`, as the accelerator does.
     3. The queries are quantized per row to `query_bits` and log-coded, and
        `lapa.predict_scores` and `lapa.select` give each query row its
-       top-k keys and each key head its needed tokens.
+       keys and each key head its needed tokens. A threshold selection
+       gets the logit scale of every score as an operand (the attention
+       scale times the query row's and the key row's scales), so it
+       needs the per-row key scales of the rotated K-hat.
     4. The key and value projections (the `linalg.matmul` ops that
        lapa-raise-attention tagged) become `lapa.sparse_project` of the
        needed tokens, and the attention becomes `lapa.sparse_attention`
@@ -134,12 +136,13 @@ def LapaExpandPrediction : Pass<"lapa-expand-prediction", "::mlir::func::FuncOp"
 
     An attention is left as it is, with a remark that says why, when its
     scheme is `dense` (nothing to predict) or `spatten` (its ranking uses
-    earlier layers' probabilities), its selection is a threshold (the
-    score scale is only known at run time), its shapes are dynamic, or, for
-    the ALOC schemes, its projections are not 2-D `linalg.matmul` ops
+    earlier layers' probabilities), or its shapes are dynamic. For the ALOC
+    schemes, also when its projections are not 2-D `linalg.matmul` ops
     accumulating into zeros, a value on the path from a projection to the
-    attention has another user before it, or the rotated keys' path also
-    reads the value projection.
+    attention has another user before it, the rotated keys' path also
+    reads the value projection, or it selects by a threshold without a
+    rotary embedding (K-hat narrowed by a shift keeps the weight's
+    per-channel scales, so a score has no single logit scale).
   }];
   let options = [
     Option<"predictor", "predictor", "std::string", /*default=*/"\"\"",
