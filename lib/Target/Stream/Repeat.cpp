@@ -2,15 +2,16 @@
 //
 // findRepeats works level by level. A level is a list of items (an
 // instruction, or a repeat found on an earlier level). At each position it
-// tries every body length up to RepeatOptions::maxBody: the body repeats
-// when the items that follow have the same shape (header, fixed fields,
-// nested counts and steps) and each steppable field grows by the same
-// amount from one iteration to the next. Shapes are interned, so comparing
-// two items' shapes is comparing two integers. Stage markers take part as
+// tries each body length up to RepeatOptions::maxBody whose second
+// iteration starts with an item of the same shape. The body repeats when
+// the items that follow have the same shapes (header, fixed fields, nested
+// counts and steps), and each steppable field grows by the same amount from
+// one iteration to the next. Shapes are interned, so comparing two items'
+// shapes is comparing two integers. Stage markers take part as
 // pseudo-instructions (opcode 0, which no instruction uses) whose layer
-// may step, so that the layers of a model fold too. The candidate that covers the
-// most items wins, the shorter body on a tie. A level that folds nothing
-// ends the search; otherwise its result is the next level's input.
+// may step, so that the layers of a model fold too. The candidate that
+// covers the most items wins, the shorter body on a tie. A level that folds
+// nothing ends the search. Otherwise its result is the next level's input.
 //
 //===----------------------------------------------------------------------===//
 

@@ -350,7 +350,7 @@ LogicalResult mlir::lapa_isa::verifyInstructionFields(
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The iteration counts of the repeats around `op`, innermost first.
+/// Returns the iteration counts of the repeats around `op`, innermost first.
 SmallVector<int64_t, 4> enclosingCounts(Operation *op) {
   SmallVector<int64_t, 4> counts;
   for (Operation *parent = op->getParentOp(); parent;
@@ -363,8 +363,8 @@ SmallVector<int64_t, 4> enclosingCounts(Operation *op) {
   return counts;
 }
 
-/// What one steppable field of an op is: its value in the first iteration,
-/// its range, and the word its step goes to.
+/// A steppable field of an op: its value in the first iteration, its range,
+/// and the word its step goes to.
 struct SteppedField {
   int64_t base;
   int64_t min;
@@ -403,10 +403,10 @@ LogicalResult verifyStepList(
                                  << "` by a value that is not an integer";
       auto found = fields.find(name);
       if (found == fields.end()) {
-        std::string why;
-        FailureOr<SteppedField> field = lookup(name, why);
+        std::string reason;
+        FailureOr<SteppedField> field = lookup(name, reason);
         if (failed(field))
-          return op->emitOpError() << "cannot step `" << name << "`: " << why;
+          return op->emitOpError() << "cannot step `" << name << "`: " << reason;
         found = fields.try_emplace(name, *field).first;
         ranges[name] = {field->base, field->base};
       }
@@ -440,7 +440,7 @@ LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
                                           ArrayAttr steps) {
   return verifyStepList(
       op, steps,
-      [&](StringRef name, std::string &why) -> FailureOr<SteppedField> {
+      [&](StringRef name, std::string &reason) -> FailureOr<SteppedField> {
         for (auto [field, value] : llvm::zip_equal(fields, values)) {
           if (name != field.name)
             continue;
@@ -449,7 +449,7 @@ LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
           case FieldKind::OptRef: {
             auto ref = dyn_cast_if_present<BufAttr>(value);
             if (!ref) {
-              why = "the field is absent";
+              reason = "the field is absent";
               break;
             }
             return SteppedField{ref.getOffset(), 0, isa::kMaxBufferOffset,
@@ -462,23 +462,23 @@ LogicalResult mlir::lapa_isa::verifySteps(Operation *op,
             return SteppedField{cast<IntegerAttr>(value).getInt(), 0,
                                 (int64_t(1) << 48) - 1, 1};
           case FieldKind::F32:
-            why = "an f32 field is the same in every iteration";
+            reason = "an f32 field is the same in every iteration";
             break;
           }
         }
-        // `why` is set when the field exists but cannot step.
-        if (why.empty() &&
+        // `reason` is set when the field exists but cannot step.
+        if (reason.empty() &&
             (name == "wait" || name == "signal" || name == "flags"))
-          why = "the header fields (wait, signal, flags) are the same in "
+          reason = "the header fields (wait, signal, flags) are the same in "
                 "every iteration";
-        else if (why.empty())
-          why = "the op has no such field";
+        else if (reason.empty())
+          reason = "the op has no such field";
         SmallVector<StringRef> steppable;
         for (auto [field, value] : llvm::zip_equal(fields, values))
           if (field.kind != FieldKind::F32 &&
               (field.kind != FieldKind::OptRef || value))
             steppable.push_back(field.name);
-        why += "; the fields that may step are " + llvm::join(steppable, ", ");
+        reason += "; the fields that may step are " + llvm::join(steppable, ", ");
         return failure();
       });
 }
@@ -495,7 +495,8 @@ LogicalResult RepeatOp::verify() {
 }
 
 namespace {
-/// The steps of leaf `op` for the repeat `distance` levels out from it.
+/// Returns the steps of leaf `op` for the repeat `distance` levels out from
+/// it.
 isa::WordSteps leafSteps(Operation *op, unsigned distance) {
   isa::WordSteps steps{};
   auto list = op->getAttrOfType<ArrayAttr>("steps");
@@ -629,17 +630,16 @@ LogicalResult StageOp::verify() {
                          << INT32_MAX;
   return verifyStepList(
       *this, getStepsAttr(),
-      [&](StringRef name, std::string &why) -> FailureOr<SteppedField> {
+      [&](StringRef name, std::string &reason) -> FailureOr<SteppedField> {
         if (name == "layer")
           return SteppedField{getLayerAttr().getInt(), -1, INT32_MAX, 1};
-        why = "a stage steps only its `layer`";
+        reason = "a stage steps only its `layer`";
         return failure();
       });
 }
 
 namespace {
-/// The number of instructions a block expands to.
-/// The number of instructions a block expands to, saturated at UINT64_MAX.
+/// Counts the instructions a block expands to, saturated at UINT64_MAX.
 uint64_t instructionCount(Block &block) {
   uint64_t count = 0;
   for (Operation &op : block) {
