@@ -71,7 +71,7 @@ struct RepeatNode {
 struct RepeatOptions {
   /// The maximum body length of a repeat, in nodes of the level it folds.
   unsigned maxBody = 400;
-  /// The maximum nesting depth.
+  /// The maximum nesting depth; 0 folds nothing.
   unsigned maxDepth = 8;
 };
 

@@ -132,31 +132,21 @@ mlir::lapa_isa::buildProgram(OpBuilder &builder, Location loc, StringRef name,
   for (const std::string &record : stream.predictors)
     PredictorOp::create(builder, loc, builder.getStringAttr(record));
 
-  if (!foldRepeats) {
-    size_t nextStage = 0;
-    for (size_t i = 0; i < stream.instructions.size(); ++i) {
-      while (nextStage < stream.stages.size() &&
-             stream.stages[nextStage].first == i) {
-        const isa::StageRange &stage = stream.stages[nextStage++];
-        StageOp::create(builder, loc, builder.getStringAttr(stage.stage),
-                        builder.getI64IntegerAttr(stage.layer), ArrayAttr());
-      }
-      if (failed(buildInstruction(builder, loc, stream.instructions[i])))
-        return failure();
-    }
-    return program;
-  }
-
+  // Without folding, the search stops before its first level: the nodes
+  // are the instructions and stage markers themselves.
+  isa::RepeatOptions search = options;
+  if (!foldRepeats)
+    search.maxDepth = 0;
   std::vector<isa::RepeatNode> nodes =
-      isa::findRepeats(stream.instructions, stream.stages, options);
+      isa::findRepeats(stream.instructions, stream.stages, search);
   std::vector<std::pair<Operation *, SmallVector<Attribute, 2>>> leaves;
   if (failed(buildNodes(builder, loc, nodes, leaves)))
     return failure();
   for (auto &[op, steps] : leaves) {
-    bool steps_any = llvm::any_of(steps, [](Attribute dict) {
+    bool anySteps = llvm::any_of(steps, [](Attribute dict) {
       return !cast<DictionaryAttr>(dict).empty();
     });
-    if (steps_any)
+    if (anySteps)
       op->setAttr("steps", builder.getArrayAttr(steps));
   }
   return program;
