@@ -57,6 +57,15 @@ lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
 
 // -----
 
+lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {
+  lapa_isa.repeat 2 {
+    // expected-error @+1 {{'lapa_isa.load' op steps field `dram` by 36893488147419103232, which does not fit 64 bits}}
+    lapa_isa.load {buf_stride = 64 : i64, dram = 0 : i64, dram_stride = 64 : i64, dst = #lapa_isa.buf<4, 0>, row_bytes = 64 : i64, rows = 1 : i64, steps = [{dram = 36893488147419103232 : i128}]}
+  }
+}
+
+// -----
+
 // An f32 scalar is the same in every iteration, and an absent buffer
 // operand stays absent.
 lapa_isa.program @p for "none" attributes {config = "", fingerprint = 0 : i64} {

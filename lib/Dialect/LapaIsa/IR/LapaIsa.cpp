@@ -401,6 +401,11 @@ LogicalResult verifyStepList(
       if (!step)
         return op->emitOpError() << "steps field `" << name
                                  << "` by a value that is not an integer";
+      if (step.getValue().getSignificantBits() > 64)
+        return op->emitOpError() << "steps field `" << name << "` by "
+                                 << llvm::toString(step.getValue(), 10,
+                                                   /*Signed=*/true)
+                                 << ", which does not fit 64 bits";
       auto found = fields.find(name);
       if (found == fields.end()) {
         std::string reason;
@@ -505,7 +510,7 @@ isa::WordSteps leafSteps(Operation *op, unsigned distance) {
   auto dict = cast<DictionaryAttr>(list[distance]);
   if (llvm::isa<StageOp>(op)) {
     if (auto layer = dict.getAs<IntegerAttr>("layer"))
-      steps[1] = layer.getInt();
+      steps[1] = layer.getValue().getSExtValue();
     return steps;
   }
   const InstructionEntry *entry = findEntry(op);
@@ -513,7 +518,7 @@ isa::WordSteps leafSteps(Operation *op, unsigned distance) {
     for (const FieldInfo &field : entry->fields)
       if (named.getName().getValue() == field.name)
         steps[field.kind == FieldKind::Dram ? 1 : field.word] =
-            cast<IntegerAttr>(named.getValue()).getInt();
+            cast<IntegerAttr>(named.getValue()).getValue().getSExtValue();
   return steps;
 }
 } // namespace
