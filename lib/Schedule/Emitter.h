@@ -107,8 +107,8 @@ constexpr uint32_t kGranule = 256;
 
 /// The instruction that last touched each granule of a buffer, kept as
 /// runs of granules with the same instruction. A stream touches whole
-/// tiles, so a buffer holds a few hundred runs where it has tens of
-/// thousands of granules, and the emitter's cost follows the runs.
+/// tiles, so a buffer has a few hundred runs but tens of thousands of
+/// granules, and the emitter's cost follows the runs.
 class GranuleRuns {
 public:
   /// Calls `fn(instruction)` for every run that overlaps granules

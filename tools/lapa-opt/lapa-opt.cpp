@@ -53,11 +53,11 @@ int main(int argc, char **argv) {
   // --mlir-print-op-on-diagnostic itself.
   std::vector<char *> arguments(argv, argv + argc);
   static char quiet[] = "--mlir-print-op-on-diagnostic=false";
-  bool given = llvm::any_of(arguments, [](const char *argument) {
+  bool setByUser = llvm::any_of(arguments, [](const char *argument) {
     return llvm::StringRef(argument).ltrim('-').starts_with(
         "mlir-print-op-on-diagnostic");
   });
-  if (!given)
+  if (!setByUser)
     arguments.insert(arguments.begin() + 1, quiet);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       static_cast<int>(arguments.size()), arguments.data(),

@@ -19,7 +19,7 @@ using namespace lapa::isa::testing;
 
 namespace {
 
-/// A DMA load of `rows` rows of 64 bytes from DRAM `dram` to the weight
+/// Returns a DMA load of `rows` rows of 64 bytes from DRAM `dram` to the weight
 /// buffer at `offset`.
 Instruction load(uint64_t dram, uint32_t offset, uint32_t rows = 64) {
   Instruction inst = makeInstruction(Opcode::Load, 0, 0, 0,
@@ -29,7 +29,7 @@ Instruction load(uint64_t dram, uint32_t offset, uint32_t rows = 64) {
   return inst;
 }
 
-/// A GEMM of a 16 x 64 tile of the token buffer by the weight tile at
+/// Returns a GEMM of a 16 x 64 tile of the token buffer by the weight tile at
 /// `offset`, into the temp buffer at `out`.
 Instruction gemm(uint32_t offset, uint32_t out, uint8_t flags = 0) {
   return makeInstruction(Opcode::Gemm, 0, 0, flags,
@@ -38,7 +38,7 @@ Instruction gemm(uint32_t offset, uint32_t out, uint8_t flags = 0) {
                           kNoBuffer, 0});
 }
 
-/// A softmax with the given scale, whose f32 field cannot step.
+/// Returns a softmax with the given scale, whose f32 field cannot step.
 Instruction softmax(float scale) {
   return makeInstruction(Opcode::Softmax, 0, 0, 0,
                          {ref(TempBuffer, 0), ref(TempBuffer, 4096), 16, 16,
@@ -67,7 +67,7 @@ std::vector<RepeatNode> roundTrip(const std::vector<Instruction> &instructions,
   return nodes;
 }
 
-TEST(Repeat, AddressesThatGrowByAConstantFoldIntoOneRepeat) {
+TEST(Repeat, ConstantStepsFold) {
   // Four loads of consecutive 4 KiB blocks into the same place.
   std::vector<Instruction> input;
   for (uint64_t i = 0; i < 4; ++i)
@@ -109,7 +109,7 @@ TEST(Repeat, TiledProjectionNests) {
   EXPECT_EQ(nodes[0].steps[3][3], 1024); // second gemm
 }
 
-TEST(Repeat, InnerLoopsNestInsideOuterOnes) {
+TEST(Repeat, InnerLoopsNest) {
   // Two column tiles of five accumulating (load, gemm) pairs. A column (11
   // instructions) is longer than the longest body allowed here, so the
   // pairs fold first, and then the columns fold around them.
@@ -148,7 +148,7 @@ TEST(Repeat, InnerLoopsNestInsideOuterOnes) {
   EXPECT_EQ(flat[0].body.size(), 11u);
 }
 
-TEST(Repeat, AlternatingBuffersRepeatEveryTwoIterations) {
+TEST(Repeat, AlternatingBuffersPairIterations) {
   // Double buffering: tiles alternate between weight offsets 0 and 8192,
   // so one iteration is two tiles.
   std::vector<Instruction> input;
@@ -164,7 +164,7 @@ TEST(Repeat, AlternatingBuffersRepeatEveryTwoIterations) {
   EXPECT_EQ(nodes[0].steps[0][3], 0);    // the same half of the buffer
 }
 
-TEST(Repeat, FieldsThatCannotStepStopARepeat) {
+TEST(Repeat, FixedFieldsStopRepeat) {
   // f32 scales differ: nothing folds.
   std::vector<Instruction> input = {softmax(1.0f), softmax(2.0f),
                                     softmax(3.0f)};
@@ -179,7 +179,7 @@ TEST(Repeat, FieldsThatCannotStepStopARepeat) {
   EXPECT_EQ(roundTrip(tokens).size(), 2u);
 }
 
-TEST(Repeat, StepsThatChangeStopARepeat) {
+TEST(Repeat, ChangingStepsStopRepeat) {
   // DRAM 0, 64, 128, 192, 1000: the first four repeat, the last does not.
   // (A body of two loads covers the first four too, with steps 128 and
   // 128; on a tie the shorter body wins.)
@@ -192,7 +192,7 @@ TEST(Repeat, StepsThatChangeStopARepeat) {
   EXPECT_EQ(nodes[1].instruction.dramAddress(), 1000u);
 }
 
-TEST(Repeat, LayersFoldWithTheirStageMarkers) {
+TEST(Repeat, LayersFoldWithMarkers) {
   // Three layers of (attention: load; ffn: load), with the layer index
   // and the DRAM addresses growing per layer.
   std::vector<Instruction> input;
@@ -217,7 +217,7 @@ TEST(Repeat, LayersFoldWithTheirStageMarkers) {
   EXPECT_EQ(repeat.body[2].stage, "ffn");
 }
 
-TEST(Repeat, ForEachInstructionVisitsWhatExpandWrites) {
+TEST(Repeat, ForEachMatchesExpand) {
   std::vector<Instruction> input;
   for (uint32_t k = 0; k < 6; ++k)
     input.push_back(load(512 * k, 0));
@@ -276,11 +276,11 @@ TEST(Repeat, RandomStreamsRoundTrip) {
     if (!stages.empty()) {
       stages.back().end = static_cast<uint32_t>(input.size());
       // Empty ranges do not survive a round trip; drop them from the input.
-      std::vector<StageRange> kept;
+      std::vector<StageRange> nonEmpty;
       for (const StageRange &range : stages)
         if (range.end > range.first)
-          kept.push_back(range);
-      stages = kept;
+          nonEmpty.push_back(range);
+      stages = nonEmpty;
     }
     SCOPED_TRACE("trial " + std::to_string(trial));
     roundTrip(input, stages);

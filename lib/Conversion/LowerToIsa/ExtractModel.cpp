@@ -617,11 +617,13 @@ public:
               const ::lapa::predict::PredictorConfig &defaultPredictor)
       : func(func), defaultPredictor(defaultPredictor) {}
 
-  /// The ops with the layer tags readLayer looks for, in walk order. One
-  /// walk fills them; a walk per layer (and one per candidate down
+  /// The tagged ops the layer reader looks for, in walk order. One walk
+  /// fills them, because a walk per layer (and one per candidate down
   /// projection) would cost LLaMA-2-7B's 9,000 ops thousands of times.
   struct TaggedOps {
     SmallVector<linalg::LinalgOp> residuals, ffnUp, ffnGate, ffnDown;
+    /// The projections of each `lapa.attention_index`.
+    llvm::DenseMap<int64_t, SmallVector<linalg::LinalgOp, 8>> projections;
   } tagged;
   bool taggedIndexed = false;
   void indexTaggedOps() {
@@ -629,6 +631,8 @@ public:
       return;
     taggedIndexed = true;
     func.walk([&](linalg::LinalgOp op) {
+      if (auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index"))
+        tagged.projections[attr.getInt()].push_back(op);
       if (isa<linalg::GenericOp>(op.getOperation()) &&
           tagOf(op, "lapa.layer") == "residual")
         tagged.residuals.push_back(op);
@@ -641,11 +645,6 @@ public:
         tagged.ffnDown.push_back(op);
     });
   }
-
-  /// The projections tagged with each `lapa.attention_index`, in walk
-  /// order; filled by the first findProjections.
-  llvm::DenseMap<int64_t, SmallVector<linalg::LinalgOp, 8>> taggedProjections;
-  bool projectionsIndexed = false;
 
   FailureOr<ModelDesc> read();
   /// Reads a graph that does not follow the layer template as a program
@@ -1147,16 +1146,8 @@ LogicalResult ModelReader::readRotary(AttentionOp attention, Value qProjection,
 LogicalResult ModelReader::findProjections(
     AttentionOp attention, unsigned index, ArrayRef<const char *> names,
     MutableArrayRef<linalg::LinalgOp> projections, const std::string &prefix) {
-  // One walk indexes the tagged projections of every attention; a walk
-  // per layer would cost the whole function once per layer.
-  if (!projectionsIndexed) {
-    func.walk([&](linalg::LinalgOp op) {
-      if (auto attr = op->getAttrOfType<IntegerAttr>("lapa.attention_index"))
-        taggedProjections[attr.getInt()].push_back(op);
-    });
-    projectionsIndexed = true;
-  }
-  for (linalg::LinalgOp op : taggedProjections.lookup(int64_t(index))) {
+  indexTaggedOps();
+  for (linalg::LinalgOp op : tagged.projections.lookup(int64_t(index))) {
     StringRef role = tagOf(op, "lapa.projection");
     for (size_t i = 0; i < names.size(); ++i)
       if (role == names[i])

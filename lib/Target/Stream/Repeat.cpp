@@ -33,7 +33,7 @@ using namespace lapa::isa;
 
 namespace {
 
-/// How a word of an instruction behaves across iterations.
+/// The behaviour of an instruction word across iterations.
 enum class WordRole : uint8_t {
   /// Must be equal in every iteration.
   Fixed,
@@ -55,8 +55,8 @@ using WordRoles = std::array<WordRole, kInstructionWords>;
 /// The opcode of a stage marker's pseudo-instruction.
 constexpr uint8_t kMarkerOpcode = 0;
 
-/// The pseudo-instruction of a stage marker; `nameIndex` indexes the stage
-/// names findRepeats collects.
+/// Returns the pseudo-instruction of a stage marker. `nameIndex` indexes
+/// the stage names that findRepeats collects.
 Instruction markerInstruction(int32_t layer, uint32_t nameIndex) {
   Instruction inst;
   inst.words[0] = kMarkerOpcode;
@@ -69,7 +69,7 @@ bool isMarker(const Instruction &inst) {
   return (inst.words[0] & 0xff) == kMarkerOpcode;
 }
 
-/// The roles of each opcode's words, indexed by the raw opcode.
+/// Returns the roles of each opcode's words, indexed by the raw opcode.
 const std::array<WordRoles, 256> &roleTable() {
   static const std::array<WordRoles, 256> table = [] {
     std::array<WordRoles, 256> roles;
@@ -114,8 +114,8 @@ const WordRoles &rolesOf(const Instruction &inst) {
   return roleTable()[inst.words[0] & 0xff];
 }
 
-/// The value of word `w` that steps (an offset, an integer or a whole DRAM
-/// address).
+/// Returns the value of word `w` that steps: an offset, an integer or a
+/// whole DRAM address.
 int64_t steppedValue(const Instruction &inst, unsigned w, WordRole role) {
   switch (role) {
   case WordRole::BufferRef:
@@ -344,9 +344,9 @@ bool Folder::fold(Level &level, Level &next, unsigned maxBody) {
     size_t bestLength = 0;
     uint32_t bestCount = 1;
     // A body that repeats over a long run makes its multiples repeat over
-    // the same run; they cannot cover more unless the run continues with
-    // other steps, which is rare. Skipping them keeps the search linear in
-    // a long run of one pattern.
+    // the same run. They cover more only when the run continues with other
+    // steps, which is rare, so skipping them keeps the search linear in a
+    // long run of one pattern.
     size_t longRun = 0;
     for (uint32_t second = nextSame[i]; second != kNone; second = nextSame[second]) {
       size_t length = second - i;

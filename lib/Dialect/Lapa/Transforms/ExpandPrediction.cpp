@@ -118,13 +118,6 @@ void replaceWithSparse(OpBuilder &builder, AttentionOp attention,
   attention->erase();
 }
 
-/// The number of keys top-k keeps per row of `keys` visible keys.
-int64_t keptKeyCount(const ::lapa::predict::PredictorConfig &config,
-                     int64_t keys) {
-  int64_t kept = int64_t(std::ceil(config.keepRatio * double(keys)));
-  return std::max<int64_t>(1, std::min<int64_t>(kept, keys));
-}
-
 /// Returns the logit scale of every score, `[B, H, Sq, Skv]`:
 /// `attention scale * queryScales[b,h,i] * keyScales[b,h/group,j]`, for
 /// scores of queries and keys quantized per row.
@@ -171,10 +164,11 @@ SelectOp buildSelect(OpBuilder &builder, Location loc, AttentionOp attention,
           queries = scoreType.getDimSize(2), keys = scoreType.getDimSize(3);
   auto needed = RankedTensorType::get({batch, kvHeads, keys},
                                       builder.getI1Type());
+  int64_t keptKeys = config.keptKeys(static_cast<unsigned>(keys));
   if (config.select == ::lapa::predict::SelectMode::TopK)
     return SelectOp::create(
         builder, loc,
-        RankedTensorType::get({batch, heads, queries, keptKeyCount(config, keys)},
+        RankedTensorType::get({batch, heads, queries, keptKeys},
                               builder.getI32Type()),
         needed, scores.getScores(), scores.getCandidates(),
         /*score_scales=*/Value(), predictorAttr, /*score_scale=*/FloatAttr(),

@@ -669,10 +669,10 @@ struct RepeatLevel {
 /// Checks every instance of the instructions of `block` against the
 /// configuration. An instruction whose steps move only addresses (buffer
 /// offsets, DRAM addresses) is checked at the corners of its iteration
-/// space: each check on an address is a bound on the address plus a size
-/// the steps leave alone, and such a bound holds in every iteration when it
-/// holds at the corners. Any other instruction is checked in every
-/// iteration whose fields differ.
+/// space. Each check on an address bounds the address plus a size that
+/// does not step, so it is true in every iteration when it is true at the
+/// corners. Any other instruction is checked in every iteration whose
+/// fields differ.
 class InstanceChecker {
 public:
   InstanceChecker(const ::lapa::hardware::HardwareConfig &config,

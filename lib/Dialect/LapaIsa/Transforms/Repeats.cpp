@@ -1,9 +1,8 @@
 //===- Repeats.cpp - Expand and fold lapa_isa.repeat ops ------------------===//
 //
-// Both passes go through the stream form: they pack the program into its
-// instructions (expanding repeats) and rebuild the body, flat or folded.
-// The program's instructions, as the binary stream holds them, do not
-// change.
+// Both passes go through the stream form. They pack the program into its
+// instructions (expanding repeats) and rebuild the body, flat or folded,
+// so the instructions that the binary stream contains do not change.
 //
 //===----------------------------------------------------------------------===//
 
